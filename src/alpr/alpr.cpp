@@ -1,0 +1,79 @@
+#include "alpr/alpr.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/errors.hpp"
+
+namespace roadwarden::alpr {
+
+Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> rectifier,
+           std::unique_ptr<Recognizer> recognizer, AlprOptions options)
+    : detector_(std::move(detector)),
+      rectifier_(std::move(rectifier)),
+      recognizer_(std::move(recognizer)),
+      options_(std::move(options)) {
+  if (!detector_ || !rectifier_ || !recognizer_) throw InvalidInput("Alpr: a stage is null");
+  (void)formats_for(options_.country);  // throws InvalidInput naming the valid countries
+  if (options_.top_n < 1 || options_.top_n > 50) {
+    throw InvalidInput(fmt::format("top_n {} out of range 1..50", options_.top_n));
+  }
+  if (!(options_.min_detector_confidence >= 0 && options_.min_detector_confidence <= 1)) {
+    throw InvalidInput("min_detector_confidence out of range 0..1");
+  }
+  if (options_.min_characters < 1 || options_.min_characters > 12) {
+    throw InvalidInput(fmt::format("min_characters {} out of range 1..12", options_.min_characters));
+  }
+  if (options_.max_characters < options_.min_characters || options_.max_characters > 16) {
+    throw InvalidInput(fmt::format("max_characters {} out of range min_characters..16",
+                                   options_.max_characters));
+  }
+  if (!(options_.duplicate_iou > 0 && options_.duplicate_iou <= 1)) {
+    throw InvalidInput("duplicate_iou out of range (0, 1]");
+  }
+}
+
+std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    throw InvalidInput("Alpr::read: expected a non-empty BGR 8-bit image");
+  }
+  std::vector<PlateResult> results;
+  for (const PlateRegion& region : detector_->detect(bgr)) {
+    if (region.confidence < options_.min_detector_confidence) continue;
+    const cv::Mat crop = rectifier_->rectify(bgr, region.corners);
+    Recognition rec = recognizer_->recognize(crop, options_.top_n);
+    std::erase_if(rec.candidates, [&](const Candidate& c) {
+      const int n = static_cast<int>(c.text.size());
+      return n < options_.min_characters || n > options_.max_characters;
+    });
+    if (rec.candidates.empty()) continue;  // nothing plate-like was read
+    PlateResult r;
+    r.corners = region.corners;
+    r.detector_confidence = region.confidence;
+    r.char_confidences = rec.char_confidences;
+    r.candidates = rank_with_formats(rec.candidates, options_.country, options_.top_n,
+                                     options_.formats);
+    r.text = r.candidates.front().text;
+    r.confidence = r.candidates.front().confidence;
+    r.format = r.candidates.front().format;
+    r.country = r.format.empty() ? (options_.country == "auto" ? "" : options_.country)
+                                 : r.format.substr(0, r.format.find('.'));
+    results.push_back(std::move(r));
+  }
+  // One plate, one result: drop reads overlapping a more confident one.
+  std::stable_sort(results.begin(), results.end(), [](const PlateResult& a, const PlateResult& b) {
+    return a.confidence > b.confidence;
+  });
+  std::vector<PlateResult> kept;
+  for (PlateResult& r : results) {
+    const Box box = r.corners.bounding_box();
+    const bool dup = std::any_of(kept.begin(), kept.end(), [&](const PlateResult& k) {
+      return iou(box, k.corners.bounding_box()) > options_.duplicate_iou;
+    });
+    if (!dup) kept.push_back(std::move(r));
+  }
+  return kept;
+}
+
+}  // namespace roadwarden::alpr

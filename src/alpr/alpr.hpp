@@ -1,0 +1,56 @@
+// The Alpr facade: detection → rectification → recognition → country formats, on one frame.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alpr/formats/plate_format.hpp"
+#include "alpr/stages.hpp"
+#include "core/plate.hpp"
+
+namespace roadwarden::alpr {
+
+/// Options of the Alpr facade; validated by its constructor.
+struct AlprOptions {
+  /// Country whose formats re-rank candidates: "uz", "eu", "us", "br" or "auto" (default).
+  std::string country = "auto";
+  /// Candidates kept per plate, 1..50; default 10.
+  int top_n = 10;
+  /// Regions below this detector confidence are not read, [0, 1]; default 0.
+  double min_detector_confidence = 0.0;
+  /// A read shorter than this many characters is not a plate and is dropped, 1..12;
+  /// default 4 (shortest common plates: 4 characters).
+  int min_characters = 4;
+  /// A read longer than this is not a plate and is dropped, min_characters..16; default 10.
+  int max_characters = 10;
+  /// Two results whose boxes overlap with IoU above this are one plate (the more confident
+  /// read is kept), (0, 1]; default 0.3.
+  double duplicate_iou = 0.3;
+  /// Format re-ranking options.
+  FormatOptions formats;
+};
+
+/// Reads the licence plates in one frame. The facade receives its stages and owns them.
+/// Thread safety: read() is const and safe to call concurrently if the stages are (all
+/// stages in roadwarden are).
+class Alpr {
+ public:
+  /// Throws InvalidInput for a null stage or an out-of-range option (the option is named).
+  Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> rectifier,
+       std::unique_ptr<Recognizer> recognizer, AlprOptions options = {});
+
+  /// Plates read in `bgr` (BGR 8-bit H×W×3), most confident first. A frame without
+  /// plates gives an empty vector. Throws InvalidInput for an empty or non-BGR image.
+  [[nodiscard]] std::vector<PlateResult> read(const cv::Mat& bgr) const;
+
+  [[nodiscard]] const AlprOptions& options() const { return options_; }
+
+ private:
+  std::unique_ptr<PlateDetector> detector_;
+  std::unique_ptr<Rectifier> rectifier_;
+  std::unique_ptr<Recognizer> recognizer_;
+  AlprOptions options_;
+};
+
+}  // namespace roadwarden::alpr

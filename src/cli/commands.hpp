@@ -1,0 +1,52 @@
+// The `roadwarden` subcommands. Each registers itself on a CLI11 app and returns the
+// process exit status from its run function; roadwarden::Error is reported at main().
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "alpr/alpr.hpp"
+
+namespace roadwarden::cli {
+
+/// Options shared by the commands that run the plate reader.
+struct ReaderOptions {
+  std::string engine = "classic";
+  alpr::AlprOptions alpr;
+  /// Threads OpenCV and Tesseract may use, >= 1; 0 leaves their defaults.
+  int threads = 0;
+};
+
+/// Adds --engine, --country, --top-n and --threads to `cmd`, bound to `options`.
+void add_reader_options(CLI::App& cmd, ReaderOptions& options);
+
+/// Applies the thread limit and builds the engine (throws roadwarden::Error).
+[[nodiscard]] std::unique_ptr<alpr::Alpr> build_reader(const ReaderOptions& options);
+
+/// `roadwarden read`: reads plates in images, folders and videos. Returns the exit status.
+struct ReadCommand {
+  ReaderOptions reader;
+  std::string format = "jsonl";
+  std::string store_path;
+  int every = 1;
+  std::vector<std::string> paths;
+
+  void add_to(CLI::App& app, int& status);
+  [[nodiscard]] int run() const;
+};
+
+/// `roadwarden bench`: runs the reader over a benchmark manifest and scores it.
+struct BenchCommand {
+  ReaderOptions reader;
+  std::string manifest;
+  std::string out;
+  std::string scorer;
+
+  void add_to(CLI::App& app, int& status);
+  [[nodiscard]] int run() const;
+};
+
+}  // namespace roadwarden::cli

@@ -1,0 +1,35 @@
+#include <cstdlib>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "alpr/engines.hpp"
+#include "cli/commands.hpp"
+
+namespace roadwarden::cli {
+
+void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
+  cmd.add_option("--engine", o.engine, "Reader pipeline")
+      ->check(CLI::IsMember({"classic"}))
+      ->capture_default_str();
+  cmd.add_option("--country", o.alpr.country, "Plate formats applied to candidates")
+      ->check(CLI::IsMember({"uz", "eu", "us", "br", "auto"}))
+      ->capture_default_str();
+  cmd.add_option("--top-n", o.alpr.top_n, "Candidates kept per plate")
+      ->check(CLI::Range(1, 50))
+      ->capture_default_str();
+  cmd.add_option("--threads", o.threads, "Threads for OpenCV and Tesseract (0 = their default)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+}
+
+std::unique_ptr<alpr::Alpr> build_reader(const ReaderOptions& o) {
+  if (o.threads > 0) {
+    cv::setNumThreads(o.threads);
+    // Tesseract reads its OpenMP limit from the environment when it initialises.
+    ::setenv("OMP_THREAD_LIMIT", std::to_string(o.threads).c_str(), 1);
+  }
+  return alpr::make_engine(o.engine, o.alpr);
+}
+
+}  // namespace roadwarden::cli
