@@ -45,7 +45,9 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
     Recognition rec = recognizer_->recognize(crop, options_.top_n);
     std::erase_if(rec.candidates, [&](const Candidate& c) {
       const int n = static_cast<int>(c.text.size());
-      return n < options_.min_characters || n > options_.max_characters;
+      const bool has_digit = c.text.find_first_of("0123456789") != std::string::npos;
+      return n < options_.min_characters || n > options_.max_characters ||
+             (options_.require_digit && !has_digit);
     });
     if (rec.candidates.empty()) continue;  // nothing plate-like was read
     PlateResult r;

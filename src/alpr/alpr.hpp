@@ -24,6 +24,10 @@ struct AlprOptions {
   int min_characters = 4;
   /// A read longer than this is not a plate and is dropped, min_characters..16; default 10.
   int max_characters = 10;
+  /// Drop reads without any digit, default true: text without digits is far more often a
+  /// badge, sign or livery than a plate. Personalised plates without digits (e.g. Uzbek
+  /// auction plates) are then not reported; set false where they matter.
+  bool require_digit = true;
   /// Two results whose boxes overlap with IoU above this are one plate (the more confident
   /// read is kept), (0, 1]; default 0.3.
   double duplicate_iou = 0.3;

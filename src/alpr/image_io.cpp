@@ -113,29 +113,25 @@ cv::Mat decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& lim
 cv::Mat load_image(const std::filesystem::path& path, const ImageLimits& limits) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    throw IoError(fmt::format("{}: no such file", path.string()));
+    throw IoError("no such file");
   }
   if (std::filesystem::is_directory(path, ec)) {
-    throw InvalidInput(fmt::format("{}: is a directory", path.string()));
+    throw InvalidInput("is a directory");
   }
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
-  if (ec) throw IoError(fmt::format("{}: cannot read size: {}", path.string(), ec.message()));
+  if (ec) throw IoError(fmt::format("cannot read size: {}", ec.message()));
   if (size > limits.max_file_bytes) {
-    throw InvalidInput(fmt::format("{}: file too large ({} bytes, limit {})", path.string(),
-                                   size, limits.max_file_bytes));
+    throw InvalidInput(fmt::format("file too large ({} bytes, limit {})", size,
+                                   limits.max_file_bytes));
   }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("{}: cannot open for reading", path.string()));
+  if (!in) throw IoError("cannot open for reading");
   std::vector<std::uint8_t> bytes(size);
   if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()),
                            static_cast<std::streamsize>(size))) {
-    throw IoError(fmt::format("{}: read failed", path.string()));
+    throw IoError("read failed");
   }
-  try {
-    return decode_image(bytes, limits);
-  } catch (const InvalidInput& e) {
-    throw InvalidInput(fmt::format("{}: {}", path.string(), e.what()));
-  }
+  return decode_image(bytes, limits);
 }
 
 }  // namespace roadwarden::alpr

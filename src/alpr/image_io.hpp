@@ -45,7 +45,8 @@ struct ImageHeader {
                                    const ImageLimits& limits = {});
 
 /// Reads and decodes an image file to BGR 8-bit H×W×3. Throws IoError when the file is
-/// missing or unreadable, InvalidInput as decode_image (messages name the file).
+/// missing or unreadable, InvalidInput as decode_image. Messages give the reason only; the
+/// caller names the file.
 [[nodiscard]] cv::Mat load_image(const std::filesystem::path& path,
                                  const ImageLimits& limits = {});
 

@@ -45,14 +45,22 @@ Quad Quad::from_box(const Box& b) {
 }
 
 Quad Quad::ordered(const std::array<Point, 4>& points) {
+  // Sort by angle about the centroid (clockwise on screen, since y grows down), then start
+  // at the corner nearest the top-left (smallest x + y): right for any roll below 45°.
+  double cx = 0, cy = 0;
+  for (const Point& p : points) {
+    cx += p.x / 4;
+    cy += p.y / 4;
+  }
   std::array<Point, 4> p = points;
-  // Two smallest y are the top pair; within each pair, sort by x.
-  std::sort(p.begin(), p.end(), [](const Point& a, const Point& b) {
-    return a.y < b.y || (a.y == b.y && a.x < b.x);
+  std::sort(p.begin(), p.end(), [&](const Point& a, const Point& b) {
+    return std::atan2(a.y - cy, a.x - cx) < std::atan2(b.y - cy, b.x - cx);
   });
-  if (p[0].x > p[1].x) std::swap(p[0], p[1]);
-  if (p[2].x > p[3].x) std::swap(p[2], p[3]);
-  return Quad{{p[0], p[1], p[3], p[2]}};
+  const auto first = std::min_element(p.begin(), p.end(), [](const Point& a, const Point& b) {
+    return a.x + a.y < b.x + b.y;
+  });
+  std::rotate(p.begin(), first, p.end());
+  return Quad{p};
 }
 
 }  // namespace roadwarden

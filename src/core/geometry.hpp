@@ -41,8 +41,8 @@ struct Quad {
   [[nodiscard]] double height() const;
   /// Builds the quad of an axis-aligned box (TL, TR, BR, BL).
   [[nodiscard]] static Quad from_box(const Box& box);
-  /// Reorders four arbitrary points into TL, TR, BR, BL (clockwise in image coordinates,
-  /// starting from the point with the smallest x + y among the top pair).
+  /// Reorders four arbitrary points of a convex quad into TL, TR, BR, BL: clockwise on
+  /// screen from the corner with the smallest x + y. Correct for rolls below 45°.
   [[nodiscard]] static Quad ordered(const std::array<Point, 4>& points);
   friend bool operator==(const Quad&, const Quad&) = default;
 };

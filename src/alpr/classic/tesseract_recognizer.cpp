@@ -36,6 +36,28 @@ std::vector<Candidate> beam(const std::vector<Position>& positions, int top_n) {
   return beams;
 }
 
+// Keeps the symbols that look like plate characters: drops those much shorter than the
+// median height (dots, screws, dirt) and narrow ones touching the plate's left or right
+// edge (the plate border read as I or 1).
+template <typename Symbol>
+std::vector<Position> plate_characters(const std::vector<Symbol>& symbols, int pad, int width) {
+  std::vector<int> heights;
+  for (const Symbol& s : symbols) heights.push_back(s.box.height);
+  if (heights.empty()) return {};
+  std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
+  const int median_h = heights[heights.size() / 2];
+  const int edge = std::max(2, width / 40);
+  std::vector<Position> out;
+  for (const Symbol& s : symbols) {
+    if (s.box.height < 0.6 * median_h) continue;
+    const bool narrow = s.box.width < 0.25 * median_h;
+    const bool at_edge = s.box.x < pad + edge || s.box.x + s.box.width > pad + width - edge;
+    if (narrow && at_edge) continue;
+    out.push_back(s.alternatives);
+  }
+  return out;
+}
+
 }  // namespace
 
 TesseractRecognizer::TesseractRecognizer(const TesseractOptions& options)
@@ -84,7 +106,11 @@ Recognition TesseractRecognizer::recognize(const cv::Mat& plate, int top_n) cons
   const int pad = options_.ocr_height / 4;
   cv::copyMakeBorder(scaled, padded, pad, pad, pad, pad, cv::BORDER_CONSTANT, cv::Scalar(255));
 
-  std::vector<Position> positions;
+  struct Symbol {
+    Position alternatives;
+    cv::Rect box;
+  };
+  std::vector<Symbol> symbols;
   {
     const std::lock_guard lock(api_mutex_);
     api_->SetImage(padded.data, padded.cols, padded.rows, 1, static_cast<int>(padded.step));
@@ -114,11 +140,14 @@ Recognition TesseractRecognizer::recognize(const cv::Mat& plate, int top_n) cons
         const auto lit = std::find_if(pos.begin(), pos.end(),
                                       [&](const auto& p) { return p.first == sym[0]; });
         std::rotate(pos.begin(), lit, lit + 1);
-        positions.push_back(std::move(pos));
+        int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+        it->BoundingBox(level, &x0, &y0, &x1, &y1);
+        symbols.push_back({std::move(pos), cv::Rect(x0, y0, x1 - x0, y1 - y0)});
       } while (it->Next(level));
     }
     api_->Clear();
   }
+  const std::vector<Position> positions = plate_characters(symbols, pad, scaled.cols);
   Recognition out;
   if (positions.empty()) return out;
   for (const Position& p : positions) out.char_confidences.push_back(p.front().second);

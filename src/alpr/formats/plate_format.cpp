@@ -305,14 +305,21 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
 
   // A non-match's confidence counts non_match_factor times, and a match wins an exact tie:
   // exactly the ranking rule, written as a score so that it is a strict weak ordering.
+  // Only class-fixing formats count as a match here: a hint-only format (US, generic EU)
+  // matches almost any text and would otherwise shield every misread from its correction.
   const double factor = options.non_match_factor;
-  auto score = [factor](const Candidate& c) {
-    return c.format.empty() ? factor * c.confidence : c.confidence;
+  auto fixed_match = [&formats](const Candidate& c) {
+    return !c.format.empty() && std::any_of(formats.begin(), formats.end(), [&](const PlateFormat& f) {
+      return f.id == c.format && !f.hint_only;
+    });
+  };
+  auto score = [&](const Candidate& c) {
+    return fixed_match(c) ? c.confidence : factor * c.confidence;
   };
   std::stable_sort(pool.begin(), pool.end(), [&](const Candidate& a, const Candidate& b) {
     const double sa = score(a), sb = score(b);
     if (sa != sb) return sa > sb;
-    return !a.format.empty() && b.format.empty();
+    return fixed_match(a) && !fixed_match(b);
   });
 
   const auto n = static_cast<std::size_t>(top_n);

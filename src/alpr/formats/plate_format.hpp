@@ -101,8 +101,9 @@ struct FormatOptions {
 /// the character class (see correct_confusables); a correction that yields a full match is
 /// added as a new candidate with `corrected = true` and its confidence multiplied by
 /// `correction_penalty` per change.
-/// Ranking: a matching candidate moves ahead of a non-matching one only when its confidence
-/// is at least `non_match_factor` times the other's, so a format match never hides a
+/// Ranking: a candidate matching a class-fixing (non-hint) format moves ahead of one that
+/// does not only when its confidence is at least `non_match_factor` times the other's
+/// (hint-only matches are tagged but rank as non-matches), so a format match never hides a
 /// much more confident literal read; among equal status, higher confidence first; exact ties
 /// keep input order (literals, then corrections in generation order).
 /// Duplicates are merged (highest confidence kept; a literal wins a tie). Returns at most

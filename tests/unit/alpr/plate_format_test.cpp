@@ -276,14 +276,26 @@ TEST(PlateFormat, EuRomaniaCorrectionTriesEveryRunSplit) {
 }
 
 TEST(PlateFormat, EuFranceCorrectedDespiteGenericHintMatch) {
-  // "A8123CD" matches the hint-only eu.generic, which must not block the eu.fr correction.
+  // "A8123CD" matches the hint-only eu.generic, which must not block the eu.fr correction;
+  // a hint match ranks as a non-match, so the class-fixing correction (0.72 >= 0.5 × 0.9)
+  // moves ahead while the literal read is kept and tagged.
   const auto ranked = rank_with_formats({{"A8123CD", 0.9, "", false}}, "eu", 5);
   ASSERT_EQ(ranked.size(), 2u);
-  EXPECT_EQ(ranked[0].text, "A8123CD");  // matched (hint) and more confident
-  EXPECT_EQ(ranked[0].format, "eu.generic");
+  EXPECT_EQ(ranked[0].text, "AB123CD");
+  EXPECT_EQ(ranked[0].format, "eu.fr");
+  EXPECT_TRUE(ranked[0].corrected);
+  EXPECT_EQ(ranked[1].text, "A8123CD");
+  EXPECT_EQ(ranked[1].format, "eu.generic");
+  EXPECT_FALSE(ranked[1].corrected);
+}
+
+TEST(PlateFormat, HintMatchKeepsFirstPlaceOverAMuchWeakerCorrection) {
+  // 0.3 × 0.8 = 0.24 < 0.5 × 0.9: the confident literal read stays first.
+  const auto ranked = rank_with_formats({{"A8123CD", 0.9, "", false}}, "eu", 5,
+                                        FormatOptions{0.5, 0.3});
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].text, "A8123CD");
   EXPECT_EQ(ranked[1].text, "AB123CD");
-  EXPECT_EQ(ranked[1].format, "eu.fr");
-  EXPECT_TRUE(ranked[1].corrected);
 }
 
 TEST(PlateFormat, BrMercosurCorrectsLetterPositionAndKeepsOldPlateReads) {

@@ -1,1 +1,149 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "alpr/alpr.hpp"
+#include "alpr/classic/classic_detector.hpp"
+#include "alpr/classic/tesseract_recognizer.hpp"
+#include "alpr/nms.hpp"
+#include "alpr/perspective_rectifier.hpp"
+#include "core/errors.hpp"
+#include "support/plate_renderer.hpp"
+
+namespace roadwarden::alpr {
+namespace {
+
+using roadwarden::testing::render_plate;
+using roadwarden::testing::render_scene;
+
+double correlation(const cv::Mat& a, const cv::Mat& b) {
+  cv::Mat ga, gb, r;
+  cv::cvtColor(a, ga, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(b, gb, cv::COLOR_BGR2GRAY);
+  cv::resize(gb, gb, ga.size());
+  cv::matchTemplate(ga, gb, r, cv::TM_CCOEFF_NORMED);
+  return r.at<float>(0, 0);
+}
+
+TEST(PerspectiveRectifier, UndoesARotationOfThePlate) {
+  const auto scene = render_scene("01 A 123 BC", {800, 600}, 300, 20.0);
+  const PerspectiveRectifier rectifier(RectifierOptions{300, 64, 0.0});
+  const cv::Mat crop = rectifier.rectify(scene.image, scene.plate);
+  EXPECT_EQ(crop.size(), cv::Size(300, 64));
+  EXPECT_GT(correlation(crop, render_plate("01 A 123 BC")), 0.8);
+}
+
+TEST(PerspectiveRectifier, RejectsOutOfRangeOptions) {
+  EXPECT_THROW(PerspectiveRectifier(RectifierOptions{4, 64, 0.0}), InvalidInput);
+  EXPECT_THROW(PerspectiveRectifier(RectifierOptions{300, 64, 0.9}), InvalidInput);
+}
+
+TEST(NonMaxSuppression, KeepsBestOfOverlappingAndAllDisjoint) {
+  const std::vector<PlateRegion> in = {
+      {Quad::from_box({0, 0, 100, 20}), 0.5},
+      {Quad::from_box({5, 0, 100, 20}), 0.9},
+      {Quad::from_box({300, 300, 100, 20}), 0.2},
+  };
+  const auto out = non_max_suppression(in, 0.3, 10);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_DOUBLE_EQ(out[0].confidence, 0.9);
+  EXPECT_DOUBLE_EQ(out[1].confidence, 0.2);
+  EXPECT_EQ(non_max_suppression(in, 0.3, 1).size(), 1u);
+}
+
+// Stage doubles: the facade must combine what its stages return, nothing more.
+class FixedDetector final : public PlateDetector {
+ public:
+  explicit FixedDetector(std::vector<PlateRegion> r) : regions_(std::move(r)) {}
+  std::vector<PlateRegion> detect(const cv::Mat&) const override { return regions_; }
+
+ private:
+  std::vector<PlateRegion> regions_;
+};
+
+// Returns the candidates keyed by the crop's mean intensity (set per region by the test).
+class ScriptedRecognizer final : public Recognizer {
+ public:
+  explicit ScriptedRecognizer(std::vector<std::vector<Candidate>> by_level)
+      : by_level_(std::move(by_level)) {}
+  Recognition recognize(const cv::Mat& plate, int) const override {
+    const auto level = static_cast<std::size_t>(cv::mean(plate)[0] / 50.0 + 0.5);
+    Recognition r;
+    if (level < by_level_.size()) r.candidates = by_level_[level];
+    return r;
+  }
+
+ private:
+  std::vector<std::vector<Candidate>> by_level_;
+};
+
+TEST(AlprFacade, AppliesFormatsDropsNonPlatesAndMergesOverlaps) {
+  // Image with three uniform patches: intensity 0, 50, 100 → recogniser script 0, 1, 2.
+  cv::Mat img(200, 600, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(200, 0, 200, 200)).setTo(cv::Scalar(50, 50, 50));
+  img(cv::Rect(400, 0, 200, 200)).setTo(cv::Scalar(100, 100, 100));
+  std::vector<PlateRegion> regions = {
+      {Quad::from_box({20, 50, 150, 40}), 0.9},   // script 0: a UZ plate with O for 0
+      {Quad::from_box({230, 50, 150, 40}), 0.8},  // script 1: "AB" is too short
+      {Quad::from_box({420, 50, 150, 40}), 0.7},  // script 2: a valid read
+      {Quad::from_box({425, 52, 150, 40}), 0.6},  // script 2 again: duplicate of the above
+  };
+  std::vector<std::vector<Candidate>> script = {
+      {{"O1A123BC", 0.9, "", false}}, {{"AB", 0.99, "", false}}, {{"10123ABC", 0.8, "", false}}};
+  AlprOptions options;
+  options.country = "uz";
+  Alpr alpr(std::make_unique<FixedDetector>(regions),
+            std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+            std::make_unique<ScriptedRecognizer>(script), options);
+  const auto plates = alpr.read(img);
+  ASSERT_EQ(plates.size(), 2u);
+  // Most confident first: the literal legal-entity read (0.8) before the corrected one (0.72).
+  EXPECT_EQ(plates[0].text, "10123ABC");
+  EXPECT_EQ(plates[0].format, "uz.legal");
+  EXPECT_DOUBLE_EQ(plates[0].detector_confidence, 0.7);
+  // The corrected UZ private plate ranks first within its plate; the literal is kept.
+  EXPECT_EQ(plates[1].text, "01A123BC");
+  EXPECT_EQ(plates[1].format, "uz.private");
+  EXPECT_EQ(plates[1].country, "uz");
+  EXPECT_TRUE(plates[1].candidates[0].corrected);
+  EXPECT_NEAR(plates[1].confidence, 0.9 * 0.8, 1e-12);
+  EXPECT_THAT(plates[1].candidates,
+              ::testing::Contains(::testing::Field(&Candidate::text, "O1A123BC")));
+}
+
+TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
+  AlprOptions bad;
+  bad.country = "xx";
+  auto make = [](const AlprOptions& o) {
+    return Alpr(std::make_unique<FixedDetector>(std::vector<PlateRegion>{}),
+                std::make_unique<PerspectiveRectifier>(),
+                std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{}), o);
+  };
+  EXPECT_THROW(make(bad), InvalidInput);
+  EXPECT_THROW((void)make(AlprOptions{}).read(cv::Mat()), InvalidInput);
+  EXPECT_TRUE(make(AlprOptions{}).read(cv::Mat(50, 50, CV_8UC3, cv::Scalar(0))).empty());
+}
+
+TEST(TesseractRecognizer, ReadsARenderedPlateCrop) {
+  const TesseractRecognizer ocr;
+  const PerspectiveRectifier rectifier;
+  const auto scene = render_scene("AB 123 CD", {800, 600}, 300);
+  const Recognition r = ocr.recognize(rectifier.rectify(scene.image, scene.plate), 5);
+  ASSERT_FALSE(r.candidates.empty());
+  EXPECT_EQ(r.candidates[0].text, "AB123CD");
+  EXPECT_EQ(r.char_confidences.size(), 7u);
+  EXPECT_LE(r.candidates.size(), 5u);
+}
+
+TEST(ClassicDetector, FindsARenderedPlateInAScene) {
+  const ClassicDetector detector;
+  const auto scene = render_scene("01 A 123 BC", {1280, 720}, 260, 5.0);
+  const auto regions = detector.detect(scene.image);
+  const Box truth = scene.plate.bounding_box();
+  EXPECT_THAT(regions, ::testing::Contains(::testing::Truly([&](const PlateRegion& r) {
+                return iou(r.corners.bounding_box(), truth) >= 0.5;
+              })));
+}
+
+}  // namespace
+}  // namespace roadwarden::alpr
