@@ -4,8 +4,16 @@
 
 namespace roadwarden::alpr {
 
+double containment(const Box& a, const Box& b) {
+  const double ix = std::max(0.0, std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x));
+  const double iy =
+      std::max(0.0, std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y));
+  const double smaller = std::min(a.area(), b.area());
+  return smaller > 0 ? ix * iy / smaller : 0.0;
+}
+
 std::vector<PlateRegion> non_max_suppression(std::vector<PlateRegion> regions, double max_iou,
-                                             int max_count) {
+                                             int max_count, double max_containment) {
   std::stable_sort(regions.begin(), regions.end(),
                    [](const PlateRegion& a, const PlateRegion& b) {
                      return a.confidence > b.confidence;
@@ -15,7 +23,8 @@ std::vector<PlateRegion> non_max_suppression(std::vector<PlateRegion> regions, d
     if (static_cast<int>(kept.size()) >= max_count) break;
     const Box box = r.corners.bounding_box();
     const bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const PlateRegion& k) {
-      return iou(box, k.corners.bounding_box()) > max_iou;
+      const Box kept_box = k.corners.bounding_box();
+      return iou(box, kept_box) > max_iou || containment(box, kept_box) > max_containment;
     });
     if (!overlaps) kept.push_back(std::move(r));
   }

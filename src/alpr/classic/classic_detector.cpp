@@ -107,7 +107,7 @@ std::vector<PlateRegion> ClassicDetector::detect(const cv::Mat& bgr) const {
                          0.5 + 0.5 * logistic(weights[i])});
     }
   }
-  regions = non_max_suppression(std::move(regions), 0.3, options_.max_regions);
+  regions = non_max_suppression(std::move(regions), 0.3, options_.max_regions, 0.7);
   for (PlateRegion& r : regions) {
     for (Point& p : r.corners.corners) {
       p.x /= scale;

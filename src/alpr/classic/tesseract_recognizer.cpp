@@ -14,6 +14,11 @@ namespace {
 
 constexpr const char* kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
+// Tesseract's LSTM gives some clearly printed symbols (often a lone "1") and most
+// alternatives a confidence of 0; each character's confidence is floored here so that one
+// such symbol does not zero the whole plate, and alternatives still rank behind the read.
+constexpr double kMinCharConfidence = 0.05;
+
 bool in_alphabet(char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'); }
 
 // One character position with its alternatives (char → confidence in [0, 1]).
@@ -132,7 +137,7 @@ Recognition TesseractRecognizer::recognize(const cv::Mat& plate, int top_n) cons
         } while (choice.Next());
         Position pos;
         for (const auto& [ch, conf] : alternatives) {
-          pos.emplace_back(ch, std::clamp(conf, 0.0, 1.0));
+          pos.emplace_back(ch, std::clamp(conf, kMinCharConfidence, 1.0));
         }
         std::stable_sort(pos.begin(), pos.end(),
                          [](const auto& a, const auto& b) { return a.second > b.second; });

@@ -51,6 +51,18 @@ TEST(NonMaxSuppression, KeepsBestOfOverlappingAndAllDisjoint) {
   EXPECT_EQ(non_max_suppression(in, 0.3, 1).size(), 1u);
 }
 
+TEST(NonMaxSuppression, DropsACharacterBandInsideAMoreConfidentPlate) {
+  const std::vector<PlateRegion> in = {
+      {Quad::from_box({0, 0, 300, 70}), 0.9},   // the whole plate
+      {Quad::from_box({150, 20, 100, 30}), 0.5},  // part of its characters
+  };
+  EXPECT_EQ(non_max_suppression(in, 0.3, 10).size(), 2u);  // IoU alone keeps both
+  const auto out = non_max_suppression(in, 0.3, 10, 0.7);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_DOUBLE_EQ(out[0].confidence, 0.9);
+  EXPECT_DOUBLE_EQ(containment(Box{0, 0, 300, 70}, Box{150, 20, 100, 30}), 1.0);
+}
+
 // Stage doubles: the facade must combine what its stages return, nothing more.
 class FixedDetector final : public PlateDetector {
  public:

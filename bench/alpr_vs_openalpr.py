@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""Accuracy and speed of roadwarden's reader against OpenALPR 2.3 on the shared benchmarks.
+
+Runs `roadwarden bench` for each engine on openalpr-eu and openalpr-us (1 thread), scores
+its predictions and OpenALPR's recorded reads (baseline-openalpr.jsonl) with the same
+scorer (../shared/tools/score_alpr.py), and prints one table with the ratios.
+
+usage: bench/alpr_vs_openalpr.py [--build build] [--shared ../shared] [--engine classic ...]
+OpenALPR's ms are its own recorded timings on another machine; roadwarden's are measured
+here, so the speed ratio is indicative only.
+"""
+import argparse, json, os, subprocess, sys, tempfile
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def score(scorer, manifest, pred):
+    out = subprocess.run([sys.executable, scorer, manifest, pred, "--json"], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--build", default=os.path.join(here, "..", "build"))
+    ap.add_argument("--shared", default=os.path.join(here, "..", "..", "shared"))
+    ap.add_argument("--engine", action="append", default=None)
+    ap.add_argument("--sets", default="openalpr-eu,openalpr-us")
+    a = ap.parse_args()
+    engines = a.engine or ["classic"]
+    scorer = os.path.join(a.shared, "tools", "score_alpr.py")
+    if not os.path.exists(scorer):
+        sys.exit(f"{scorer} not found: the shared benchmarks are needed")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for s in a.sets.split(","):
+            manifest = os.path.join(a.shared, "data", "benchmarks", s, "manifest.csv")
+            base = score(scorer, manifest,
+                         os.path.join(a.shared, "data", "benchmarks", s, "baseline-openalpr.jsonl"))
+            rows.append((s, "OpenALPR 2.3 (recorded)", base, base))
+            for e in engines:
+                pred = os.path.join(tmp, f"{s}-{e}.jsonl")
+                subprocess.run([os.path.join(a.build, "roadwarden"), "bench", manifest, "--engine",
+                                e, "--threads", "1", "--out", pred], check=True,
+                               stdout=subprocess.DEVNULL)
+                rows.append((s, f"roadwarden {e}", score(scorer, manifest, pred), base))
+    print(f"{'set':12} {'reader':26} {'read %':>7} {'detected %':>10} {'median ms':>9}"
+          f" {'read ×':>7} {'speed ×':>7}")
+    for s, name, r, base in rows:
+        read_ratio = r["read_pct"] / base["read_pct"] if base["read_pct"] else float("nan")
+        speed = base["ms_median"] / r["ms_median"] if r["ms_median"] else float("nan")
+        print(f"{s:12} {name:26} {r['read_pct']:7.1f} {r['detected_pct']:10.1f}"
+              f" {r['ms_median']:9.1f} {read_ratio:7.2f} {speed:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
