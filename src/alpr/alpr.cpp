@@ -29,6 +29,9 @@ Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> r
     throw InvalidInput(fmt::format("max_characters {} out of range min_characters..16",
                                    options_.max_characters));
   }
+  if (!(options_.min_read_confidence >= 0 && options_.min_read_confidence <= 1)) {
+    throw InvalidInput("min_read_confidence out of range 0..1");
+  }
   if (!(options_.duplicate_iou > 0 && options_.duplicate_iou <= 1)) {
     throw InvalidInput("duplicate_iou out of range (0, 1]");
   }
@@ -56,9 +59,11 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
     r.char_confidences = rec.char_confidences;
     r.candidates = rank_with_formats(rec.candidates, options_.country, options_.top_n,
                                      options_.formats);
-    r.text = r.candidates.front().text;
     r.confidence = r.candidates.front().confidence;
-    r.format = r.candidates.front().format;
+    if (r.confidence >= options_.min_read_confidence) {
+      r.text = r.candidates.front().text;
+      r.format = r.candidates.front().format;
+    }
     r.country = r.format.empty() ? (options_.country == "auto" ? "" : options_.country)
                                  : r.format.substr(0, r.format.find('.'));
     results.push_back(std::move(r));

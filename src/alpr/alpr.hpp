@@ -24,6 +24,9 @@ struct AlprOptions {
   int min_characters = 4;
   /// A read longer than this is not a plate and is dropped, min_characters..16; default 10.
   int max_characters = 10;
+  /// A plate whose best candidate is less confident than this is reported unreadable: its
+  /// `text` is empty (its candidates are kept for review), [0, 1]; default 0 (never).
+  double min_read_confidence = 0.0;
   /// Drop reads without any digit, default true: text without digits is far more often a
   /// badge, sign or livery than a plate. Personalised plates without digits (e.g. Uzbek
   /// auction plates) are then not reported; set false where they matter.

@@ -1,6 +1,7 @@
 // Ready-made pipelines: the stages of each engine wired into an Alpr facade.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -8,13 +9,24 @@
 
 namespace roadwarden::alpr {
 
-/// Names accepted by make_engine().
-inline constexpr const char* kEngineNames = "classic";
+/// Names accepted by make_engine(), default first.
+inline constexpr const char* kEngineNames = "learned, classic";
 
-/// Builds the pipeline named `engine` ("classic": Haar + morphology detector, perspective
-/// rectifier, Tesseract recogniser). Throws InvalidInput for an unknown engine name (valid
-/// names listed), and whatever the stages throw when their resources cannot load.
+/// Where the learned models are looked up when no folder is given: $ROADWARDEN_MODELS, then
+/// `models/` beside the executable and one level up (a build tree inside the repository),
+/// then /usr/share/roadwarden/models. Returns the first folder holding
+/// plate_detector.onnx, or an empty path when none does.
+[[nodiscard]] std::filesystem::path find_models_dir();
+
+/// Builds the pipeline named `engine`:
+///  - "learned": OnnxPlateDetector (models/plate_detector.onnx) → PerspectiveRectifier
+///    (size and margin from models/plate_recognizer.json) → CtcRecognizer
+///    (models/plate_recognizer.onnx); `models_dir` empty = find_models_dir();
+///  - "classic": Haar + morphology detector → perspective rectifier → Tesseract.
+/// Throws InvalidInput for an unknown engine name (valid names listed), IoError when the
+/// learned models cannot be found or loaded (the folder searched is named).
 [[nodiscard]] std::unique_ptr<Alpr> make_engine(const std::string& engine,
-                                                const AlprOptions& options);
+                                                const AlprOptions& options,
+                                                const std::filesystem::path& models_dir = {});
 
 }  // namespace roadwarden::alpr

@@ -1,10 +1,12 @@
 #include "alpr/image_io.hpp"
 
 #include <fstream>
+#include <memory>
 #include <vector>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
+#include <turbojpeg.h>
 
 #include "core/errors.hpp"
 
@@ -68,6 +70,26 @@ ImageHeader sniff_jpeg(std::span<const std::uint8_t> b) {
   throw InvalidInput("truncated JPEG: no frame header");
 }
 
+// Decodes a JPEG with libjpeg-turbo, treating every libjpeg warning (corrupt or missing
+// entropy-coded data, premature end of data) as an error: OpenCV's decoder only prints such
+// warnings and returns a partly grey image, which would look like an empty road.
+cv::Mat decode_jpeg_strict(std::span<const std::uint8_t> bytes) {
+  const std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitDecompress(), tjDestroy);
+  if (!tj) throw InternalError("cannot initialise libjpeg-turbo");
+  int width = 0, height = 0, subsampling = 0, colourspace = 0;
+  if (tjDecompressHeader3(tj.get(), bytes.data(), static_cast<unsigned long>(bytes.size()), &width,
+                          &height, &subsampling, &colourspace) != 0) {
+    throw InvalidInput(fmt::format("corrupt JPEG: {}", tjGetErrorStr2(tj.get())));
+  }
+  cv::Mat image(height, width, CV_8UC3);
+  if (tjDecompress2(tj.get(), bytes.data(), static_cast<unsigned long>(bytes.size()), image.data,
+                    width, static_cast<int>(image.step), height, TJPF_BGR,
+                    TJFLAG_STOPONWARNING) != 0) {
+    throw InvalidInput(fmt::format("corrupt or truncated JPEG: {}", tjGetErrorStr2(tj.get())));
+  }
+  return image;
+}
+
 }  // namespace
 
 ImageHeader sniff_image(std::span<const std::uint8_t> b) {
@@ -80,6 +102,10 @@ ImageHeader sniff_image(std::span<const std::uint8_t> b) {
   }
   if (starts_with(b, {'B', 'M'})) {
     if (b.size() < 26) throw InvalidInput("truncated BMP: header cut short");
+    if (le32(b, 14) == 12) {  // OS/2 BITMAPCOREHEADER: 16-bit width and height
+      return ImageHeader{ImageFormat::Bmp, static_cast<int>(b[18] | (b[19] << 8)),
+                         static_cast<int>(b[20] | (b[21] << 8))};
+    }
     const std::int32_t w = le32(b, 18), h = le32(b, 22);
     return ImageHeader{ImageFormat::Bmp, w, h < 0 ? -h : h};
   }
@@ -98,6 +124,7 @@ cv::Mat decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& lim
     throw InvalidInput(fmt::format("image too small: {}x{} (minimum {}x{})", h.width, h.height,
                                    limits.min_side, limits.min_side));
   }
+  if (h.format == ImageFormat::Jpeg) return decode_jpeg_strict(bytes);
   cv::Mat image;
   try {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,

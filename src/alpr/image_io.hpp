@@ -39,8 +39,10 @@ struct ImageHeader {
 [[nodiscard]] ImageHeader sniff_image(std::span<const std::uint8_t> bytes);
 
 /// Decodes an encoded image (JPEG, PNG or BMP) to BGR 8-bit H×W×3.
-/// Checks the header against `limits` before decoding. Throws InvalidInput with the reason
-/// (empty, not an image, truncated, too large, too small, undecodable).
+/// Checks the header against `limits` before decoding. JPEGs are decoded by libjpeg-turbo
+/// with every decoder warning treated as an error, so a damaged file is never returned as a
+/// partly grey image. Throws InvalidInput with the reason (empty, not an image, truncated,
+/// corrupt, too large, too small, undecodable).
 [[nodiscard]] cv::Mat decode_image(std::span<const std::uint8_t> bytes,
                                    const ImageLimits& limits = {});
 

@@ -1,4 +1,5 @@
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,8 @@ extern char** environ;
 
 namespace roadwarden::cli {
 namespace {
+
+namespace fs = std::filesystem;
 
 // Draws "[#####.....]  45/81" on stderr, in place when stderr is a terminal.
 void progress(std::size_t done, std::size_t total) {
@@ -43,6 +46,36 @@ int run_scorer(const std::string& scorer, const std::string& manifest, const std
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+// Creates an empty, new file for the predictions in the temp folder (O_EXCL, mode 0600, so
+// nothing another user planted there is followed or overwritten) and returns its path.
+std::string unique_temp_file(const std::string& set) {
+  std::error_code ec;
+  fs::path dir = fs::temp_directory_path(ec);
+  if (ec) dir = "/tmp";
+  std::string path = (dir / fmt::format("roadwarden-bench-{}-XXXXXX.jsonl", set)).string();
+  const int fd = ::mkstemps(path.data(), 6);
+  if (fd < 0) throw IoError(fmt::format("cannot create a predictions file in {}", dir.string()));
+  ::close(fd);
+  return path;
+}
+
+// The reference scorer of the shared benchmarks, used only where the manifest sits in the
+// shared layout (<shared>/data/benchmarks/<set>/manifest.csv) and the scorer is a regular
+// file owned by root or by us and not writable by others: roadwarden never runs a script
+// someone else could have planted. Returns an empty path when there is none.
+fs::path shared_scorer(const fs::path& manifest_dir) {
+  const fs::path dir = fs::absolute(manifest_dir).lexically_normal();
+  if (dir.parent_path().filename() != "benchmarks" ||
+      dir.parent_path().parent_path().filename() != "data") {
+    return {};
+  }
+  const fs::path p = dir.parent_path().parent_path().parent_path() / "tools" / "score_alpr.py";
+  struct stat st {};
+  if (::lstat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  if ((st.st_uid != 0 && st.st_uid != ::geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) return {};
+  return p;
+}
+
 }  // namespace
 
 void BenchCommand::add_to(CLI::App& app, int& status) {
@@ -54,20 +87,16 @@ void BenchCommand::add_to(CLI::App& app, int& status) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", out, "Write predictions (JSON Lines) here [default: a temp file]");
   cmd->add_option("--scorer", scorer,
-                  "score_alpr.py to score with [default: ../../../tools/score_alpr.py from the "
-                  "manifest, when present]");
+                  "score_alpr.py to score with [default: the shared benchmarks' "
+                  "tools/score_alpr.py when the manifest is in data/benchmarks/<set>/]")
+      ->check(CLI::ExistingFile);
   cmd->callback([this, &status] { status = run(); });
 }
 
 int BenchCommand::run() const {
-  namespace fs = std::filesystem;
   const eval::Manifest m = eval::load_manifest(manifest);
   const std::unique_ptr<alpr::Alpr> alpr = build_reader(reader);
-  const std::string out_path =
-      out.empty() ? (fs::temp_directory_path() /
-                     fmt::format("roadwarden-bench-{}.jsonl", m.root.filename().string()))
-                        .string()
-                  : out;
+  const std::string out_path = out.empty() ? unique_temp_file(m.root.filename().string()) : out;
   std::ofstream pred(out_path, std::ios::trunc);
   if (!pred) throw IoError(fmt::format("{}: cannot write predictions", out_path));
 
@@ -77,7 +106,7 @@ int BenchCommand::run() const {
   for (std::size_t i = 0; i < images.size(); ++i) {
     const Input input{m.root / images[i], InputKind::Image, ""};
     failures += !read_input(*alpr, input, RunOptions{}, [&](alpr::ReadResult&& r) {
-      if (r.error) std::cerr << "\nroadwarden: " << alpr::to_text_line(r) << '\n';
+      if (r.error) std::cerr << "roadwarden: " << alpr::to_text_line(r) << '\n';
       pred << alpr::to_json_line(r) << '\n';
       results.push_back(std::move(r));
     });
@@ -87,11 +116,8 @@ int BenchCommand::run() const {
   if (!pred) throw IoError(fmt::format("{}: write failed", out_path));
   std::cout << "predictions: " << out_path << '\n';
 
-  const fs::path scorer_path =
-      scorer.empty() ? fs::absolute(m.root) / ".." / ".." / ".." / "tools" / "score_alpr.py"
-                     : fs::path(scorer);
-  std::error_code ec;
-  if (fs::exists(scorer_path, ec)) {
+  const fs::path scorer_path = scorer.empty() ? shared_scorer(m.root) : fs::path(scorer);
+  if (!scorer_path.empty()) {
     std::cout << "scored by " << scorer_path.lexically_normal().string() << ":\n" << std::flush;
     const int rc = run_scorer(scorer_path.string(), manifest, out_path);
     if (rc != 0) {

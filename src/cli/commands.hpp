@@ -15,12 +15,14 @@ namespace roadwarden::cli {
 /// Options shared by the commands that run the plate reader.
 struct ReaderOptions {
   std::string engine = "classic";
+  /// Folder of the learned models; empty = alpr::find_models_dir().
+  std::string models_dir;
   alpr::AlprOptions alpr;
   /// Threads OpenCV and Tesseract may use, >= 1; 0 leaves their defaults.
   int threads = 0;
 };
 
-/// Adds --engine, --country, --top-n and --threads to `cmd`, bound to `options`.
+/// Adds --engine, --models, --country, --top-n, --min-confidence and --threads to `cmd`.
 void add_reader_options(CLI::App& cmd, ReaderOptions& options);
 
 /// Applies the thread limit and builds the engine (throws roadwarden::Error).

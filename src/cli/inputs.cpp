@@ -25,7 +25,7 @@ std::vector<Input> expand_inputs(const std::vector<std::string>& paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
       std::vector<Input> found;
-      fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec);
+      fs::recursive_directory_iterator it(p, ec);
       if (ec) {
         out.push_back({p, InputKind::Image, "cannot list folder: " + ec.message()});
         continue;
@@ -41,6 +41,11 @@ std::vector<Input> expand_inputs(const std::vector<std::string>& paths) {
       }
       std::sort(found.begin(), found.end(),
                 [](const Input& a, const Input& b) { return a.path < b.path; });
+      if (ec) {  // a sub-folder could not be listed: say so, never skip it silently
+        found.push_back({p, InputKind::Image, "cannot list all of the folder: " + ec.message()});
+      } else if (found.empty()) {
+        found.push_back({p, InputKind::Image, "no images or videos in folder"});
+      }
       out.insert(out.end(), found.begin(), found.end());
     } else if (!fs::exists(p, ec)) {
       out.push_back({p, InputKind::Image, "no such file or folder"});

@@ -20,8 +20,10 @@ struct Input {
 
 /// Expands `paths`: a file is taken as given (video by extension, anything else is tried as
 /// an image and checked by its content); a folder is walked recursively, taking files whose
-/// extension is an image (.jpg .jpeg .png .bmp) or a video, sorted by path. A missing path
-/// becomes an Input with `error` set. Never throws for a bad path.
+/// extension is an image (.jpg .jpeg .png .bmp) or a video, sorted by path (symbolic links
+/// to folders are not followed). A missing path, a folder that cannot be listed in full, and
+/// a folder without images or videos each become an Input with `error` set. Never throws
+/// for a bad path.
 [[nodiscard]] std::vector<Input> expand_inputs(const std::vector<std::string>& paths);
 
 }  // namespace roadwarden::cli

@@ -2,6 +2,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/read_runner.hpp"
+#include "core/errors.hpp"
 #include "core/time.hpp"
 #include "store/store.hpp"
 
@@ -46,6 +47,8 @@ int ReadCommand::run() const {
       }
     });
   }
+  std::cout.flush();
+  if (!std::cout) throw IoError("cannot write the output (standard output failed)");
   return all_ok ? 0 : 1;
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include <fmt/format.h>
 #include <opencv2/core.hpp>
 
 #include "core/errors.hpp"
@@ -54,6 +55,12 @@ bool read_input(const alpr::Alpr& reader, const Input& input, const RunOptions& 
       fr.image = r.image;
       fr.frame = frame->index;
       last_frame = frame->index;
+      const cv::Size size = frame->image.size();
+      if (size.width < options.limits.min_side || size.height < options.limits.min_side ||
+          static_cast<std::int64_t>(size.area()) > options.limits.max_pixels) {
+        throw InvalidInput(fmt::format("frame {} has size {}x{}, outside the image limits",
+                                       frame->index, size.width, size.height));
+      }
       fr.plates = reader.read(frame->image);
       fr.processing_ms = ms_since(t0);
       emit(std::move(fr));

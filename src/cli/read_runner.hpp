@@ -14,7 +14,7 @@ namespace roadwarden::cli {
 struct RunOptions {
   /// For videos: read every N-th frame (>= 1).
   int every = 1;
-  /// Limits applied to still images before decoding.
+  /// Limits applied to still images before decoding, and to every video frame.
   alpr::ImageLimits limits;
 };
 

@@ -10,13 +10,20 @@ namespace roadwarden::cli {
 
 void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
   cmd.add_option("--engine", o.engine, "Reader pipeline")
-      ->check(CLI::IsMember({"classic"}))
+      ->check(CLI::IsMember({"learned", "classic"}))
       ->capture_default_str();
+  cmd.add_option("--models", o.models_dir,
+                 "Folder of the learned models [default: $ROADWARDEN_MODELS, or models/ of the "
+                 "installation]");
   cmd.add_option("--country", o.alpr.country, "Plate formats applied to candidates")
       ->check(CLI::IsMember({"uz", "eu", "us", "br", "auto"}))
       ->capture_default_str();
   cmd.add_option("--top-n", o.alpr.top_n, "Candidates kept per plate")
       ->check(CLI::Range(1, 50))
+      ->capture_default_str();
+  cmd.add_option("--min-confidence", o.alpr.min_read_confidence,
+                 "Below this confidence a plate is reported unreadable (empty text)")
+      ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd.add_option("--threads", o.threads, "Threads for OpenCV and Tesseract (0 = their default)")
       ->check(CLI::Range(0, 256))
@@ -29,7 +36,7 @@ std::unique_ptr<alpr::Alpr> build_reader(const ReaderOptions& o) {
     // Tesseract reads its OpenMP limit from the environment when it initialises.
     ::setenv("OMP_THREAD_LIMIT", std::to_string(o.threads).c_str(), 1);
   }
-  return alpr::make_engine(o.engine, o.alpr);
+  return alpr::make_engine(o.engine, o.alpr, o.models_dir);
 }
 
 }  // namespace roadwarden::cli

@@ -15,10 +15,10 @@ VideoFileReader::VideoFileReader(const std::filesystem::path& path, int every) :
   if (every < 1) throw InvalidInput(fmt::format("--every must be >= 1 (got {})", every));
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    throw IoError(fmt::format("{}: no such file", path.string()));
+    throw IoError("no such file");
   }
   if (!capture_.open(path.string(), cv::CAP_FFMPEG) || !capture_.isOpened()) {
-    throw InvalidInput(fmt::format("{}: cannot open as a video", path.string()));
+    throw InvalidInput("cannot open as a video");
   }
 }
 

@@ -25,7 +25,7 @@ struct Frame {
 class VideoFileReader {
  public:
   /// Opens `path`. Throws IoError when the file is missing, InvalidInput when FFmpeg cannot
-  /// open it as a video or `every` < 1.
+  /// open it as a video or `every` < 1 (messages give the reason; the caller names the file).
   VideoFileReader(const std::filesystem::path& path, int every);
 
   /// The next selected frame, or nullopt at the end of the file. Throws InvalidInput when a

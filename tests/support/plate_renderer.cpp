@@ -13,15 +13,27 @@ cv::Mat render_plate(const std::string& text, const PlateStyle& style) {
   cv::rectangle(plate, {2, 2}, {style.width - 3, style.height - 3}, style.ink, 4);
   const cv::Ptr<cv::freetype::FreeType2> ft = cv::freetype::createFreeType2();
   ft->loadFontData(style.font, 0);
-  int font_height = static_cast<int>(style.height * 0.72);
-  int baseline = 0;
-  cv::Size size = ft->getTextSize(text, font_height, -1, &baseline);
-  while (size.width > style.width * 0.9 && font_height > 8) {
-    --font_height;
-    size = ft->getTextSize(text, font_height, -1, &baseline);
+  // One line per '\n'-separated part, stacked and centred.
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    lines.push_back(text.substr(start, nl - start));
   }
-  const cv::Point origin((style.width - size.width) / 2, (style.height + size.height) / 2);
-  ft->putText(plate, text, origin, font_height, style.ink, -1, cv::LINE_AA, true);
+  lines.push_back(text.substr(start));
+  const int n = static_cast<int>(lines.size());
+  const int band = style.height / n;
+  for (int i = 0; i < n; ++i) {
+    int font_height = static_cast<int>(band * 0.72);
+    int baseline = 0;
+    cv::Size size = ft->getTextSize(lines[static_cast<std::size_t>(i)], font_height, -1, &baseline);
+    while (size.width > style.width * 0.9 && font_height > 8) {
+      --font_height;
+      size = ft->getTextSize(lines[static_cast<std::size_t>(i)], font_height, -1, &baseline);
+    }
+    const cv::Point origin((style.width - size.width) / 2, band * i + (band + size.height) / 2);
+    ft->putText(plate, lines[static_cast<std::size_t>(i)], origin, font_height, style.ink, -1,
+                cv::LINE_AA, true);
+  }
   return plate;
 }
 

@@ -22,7 +22,8 @@ struct PlateStyle {
   std::string font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
 };
 
-/// A flat plate image (BGR 8-bit, style.height × style.width) with a dark border.
+/// A flat plate image (BGR 8-bit, style.height × style.width) with a dark border. A '\n' in
+/// `text` starts a second line (two-line plates).
 /// Throws std::runtime_error when the font cannot be loaded.
 [[nodiscard]] cv::Mat render_plate(const std::string& text, const PlateStyle& style = {});
 

@@ -81,6 +81,15 @@ TEST(ImageIo, RejectsTruncatedJpeg) {
   EXPECT_THAT(message_of(jpg), HasSubstr("truncated"));
 }
 
+TEST(ImageIo, RejectsTruncatedJpegEvenWithAnEndMarkerAppended) {
+  // A cut file that still ends in FF D9 passes the header check; the decoder must catch it.
+  std::vector<std::uint8_t> jpg = encode(gradient(400, 300), ".jpg");
+  jpg.resize(jpg.size() / 2);
+  jpg.push_back(0xFF);
+  jpg.push_back(0xD9);
+  EXPECT_THAT(message_of(jpg), HasSubstr("corrupt"));
+}
+
 TEST(ImageIo, RejectsTruncatedPng) {
   std::vector<std::uint8_t> png = encode(gradient(200, 100), ".png");
   png.resize(png.size() / 2);

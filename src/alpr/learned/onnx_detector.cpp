@@ -1,0 +1,175 @@
+#include "alpr/learned/onnx_detector.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "alpr/nms.hpp"
+#include "core/errors.hpp"
+
+namespace roadwarden::alpr {
+namespace {
+
+constexpr int kOutputChannels = 9;  // heatmap + 4 corners × (x, y)
+
+}  // namespace
+
+DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw IoError(fmt::format("{}: cannot read detector metadata", path.string()));
+  DetectorMetadata m;
+  std::vector<int> shape;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    const auto& input = j.at("input");
+    m.input_width = input.at("width").get<int>();
+    m.input_height = input.at("height").get<int>();
+    m.scale = input.at("scale").get<double>();
+    const auto mean = input.at("mean").get<std::vector<double>>();
+    if (mean.size() != 3) throw InvalidInput("input.mean must have 3 values");
+    std::copy(mean.begin(), mean.end(), m.mean.begin());
+    if (input.at("color").get<std::string>() != "BGR") throw InvalidInput("input.color must be BGR");
+    const auto& letterbox = input.at("letterbox");
+    if (letterbox.at("anchor").get<std::string>() != "top-left") {
+      throw InvalidInput("input.letterbox.anchor must be top-left");
+    }
+    m.pad_value = letterbox.at("pad_value").get<int>();
+    const auto& output = j.at("output");
+    m.stride = output.at("stride").get<int>();
+    m.corner_scale = output.at("corner_scale").get<double>();
+    shape = output.at("shape").get<std::vector<int>>();
+    const auto order = output.at("corner_order").get<std::vector<std::string>>();
+    if (order != std::vector<std::string>{"TL", "TR", "BR", "BL"}) {
+      throw InvalidInput("output.corner_order must be TL, TR, BR, BL");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidInput(fmt::format("{}: bad detector metadata: {}", path.string(), e.what()));
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(fmt::format("{}: bad detector metadata: {}", path.string(), e.what()));
+  }
+  if (m.input_width < 32 || m.input_height < 32 || m.input_width > 4096 ||
+      m.input_height > 4096 || m.scale <= 0 || m.pad_value < 0 || m.pad_value > 255 ||
+      m.stride < 1 || m.corner_scale <= 0 || m.input_width % m.stride != 0 ||
+      m.input_height % m.stride != 0) {
+    throw InvalidInput(fmt::format("{}: detector metadata out of range", path.string()));
+  }
+  m.grid_width = m.input_width / m.stride;
+  m.grid_height = m.input_height / m.stride;
+  if (shape != std::vector<int>{1, kOutputChannels, m.grid_height, m.grid_width}) {
+    throw InvalidInput(fmt::format(
+        "{}: output.shape must be [1, {}, {}, {}] (input / stride)", path.string(),
+        kOutputChannels, m.grid_height, m.grid_width));
+  }
+  return m;
+}
+
+OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
+    : options_(options), meta_(load_detector_metadata(options.metadata_path)) {
+  if (!(options.score_threshold > 0 && options.score_threshold < 1)) {
+    throw InvalidInput(
+        fmt::format("score_threshold {} out of range (0, 1)", options.score_threshold));
+  }
+  if (options.max_plates < 1 || options.max_plates > 256) {
+    throw InvalidInput(fmt::format("max_plates {} out of range 1..256", options.max_plates));
+  }
+  if (!(options.nms_iou >= 0 && options.nms_iou <= 1)) {
+    throw InvalidInput(fmt::format("nms_iou {} out of range [0, 1]", options.nms_iou));
+  }
+  if (!(options.nms_containment > 0 && options.nms_containment <= 1)) {
+    throw InvalidInput(
+        fmt::format("nms_containment {} out of range (0, 1]", options.nms_containment));
+  }
+  try {
+    net_ = cv::dnn::readNetFromONNX(options.model_path.string());
+  } catch (const cv::Exception& e) {
+    throw IoError(fmt::format("{}: cannot load detector model: {}", options.model_path.string(),
+                              e.what()));
+  }
+  if (net_.empty()) {
+    throw IoError(fmt::format("{}: cannot load detector model", options.model_path.string()));
+  }
+  // One forward pass on a blank input proves the model and sidecar agree.
+  const cv::Mat blank(meta_.input_height, meta_.input_width, CV_8UC3,
+                      cv::Scalar::all(meta_.pad_value));
+  const cv::Mat out = forward(cv::dnn::blobFromImage(
+      blank, meta_.scale, blank.size(), cv::Scalar(meta_.mean[0], meta_.mean[1], meta_.mean[2]),
+      false, false));
+  if (out.dims != 4 || out.size[0] != 1 || out.size[1] != kOutputChannels ||
+      out.size[2] != meta_.grid_height || out.size[3] != meta_.grid_width) {
+    throw InvalidInput(fmt::format("{}: model output shape does not match {}",
+                                   options.model_path.string(),
+                                   options.metadata_path.string()));
+  }
+}
+
+cv::Mat OnnxPlateDetector::forward(const cv::Mat& blob) const {
+  const std::lock_guard lock(net_mutex_);
+  net_.setInput(blob);
+  return net_.forward().clone();
+}
+
+std::vector<PlateRegion> OnnxPlateDetector::detect(const cv::Mat& bgr) const {
+  if (bgr.empty() || bgr.type() != CV_8UC3) {
+    throw InvalidInput("detect: expected a non-empty BGR 8-bit image");
+  }
+  // Letterbox: scale to fit, top-left anchored, pad with pad_value (as in training).
+  const double scale = std::min(static_cast<double>(meta_.input_width) / bgr.cols,
+                                static_cast<double>(meta_.input_height) / bgr.rows);
+  const int w = std::clamp(static_cast<int>(std::lround(bgr.cols * scale)), 1, meta_.input_width);
+  const int h =
+      std::clamp(static_cast<int>(std::lround(bgr.rows * scale)), 1, meta_.input_height);
+  cv::Mat canvas(meta_.input_height, meta_.input_width, CV_8UC3, cv::Scalar::all(meta_.pad_value));
+  cv::resize(bgr, canvas(cv::Rect(0, 0, w, h)), cv::Size(w, h), 0, 0,
+             scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const cv::Mat out = forward(cv::dnn::blobFromImage(
+      canvas, meta_.scale, canvas.size(),
+      cv::Scalar(meta_.mean[0], meta_.mean[1], meta_.mean[2]), false, false));
+  if (out.dims != 4 || out.size[1] != kOutputChannels || out.size[2] != meta_.grid_height ||
+      out.size[3] != meta_.grid_width) {
+    throw InternalError("detector output shape does not match its metadata");
+  }
+
+  // Decode: 3×3 local maxima of the heatmap at or above the threshold (CenterNet).
+  const int gw = meta_.grid_width, gh = meta_.grid_height;
+  const std::size_t plane = static_cast<std::size_t>(gw) * static_cast<std::size_t>(gh);
+  const float* data = out.ptr<float>();
+  const float* heat = data;
+  const auto threshold = static_cast<float>(options_.score_threshold);
+  std::vector<PlateRegion> regions;
+  for (int i = 0; i < gh; ++i) {
+    for (int j = 0; j < gw; ++j) {
+      const float v = heat[static_cast<std::size_t>(i) * gw + j];
+      if (v < threshold) continue;
+      bool peak = true;
+      for (int di = -1; di <= 1 && peak; ++di) {
+        for (int dj = -1; dj <= 1; ++dj) {
+          const int y = i + di, x = j + dj;
+          if ((di == 0 && dj == 0) || y < 0 || x < 0 || y >= gh || x >= gw) continue;
+          if (heat[static_cast<std::size_t>(y) * gw + x] > v) {
+            peak = false;
+            break;
+          }
+        }
+      }
+      if (!peak) continue;
+      const double cx = (j + 0.5) * meta_.stride, cy = (i + 0.5) * meta_.stride;
+      const std::size_t cell = static_cast<std::size_t>(i) * gw + j;
+      PlateRegion r;
+      for (std::size_t k = 0; k < 4; ++k) {
+        const double ox = data[(1 + 2 * k) * plane + cell] * meta_.corner_scale;
+        const double oy = data[(2 + 2 * k) * plane + cell] * meta_.corner_scale;
+        r.corners.corners[k] = Point{(cx + ox) / scale, (cy + oy) / scale};
+      }
+      r.confidence = std::clamp(static_cast<double>(v), 0.0, 1.0);
+      regions.push_back(r);
+    }
+  }
+  return non_max_suppression(std::move(regions), options_.nms_iou, options_.max_plates,
+                             options_.nms_containment);
+}
+
+}  // namespace roadwarden::alpr

@@ -1,0 +1,93 @@
+// The learned plate detector: a small single-stage network (training/detector/) run with
+// OpenCV DNN, predicting a plate-centre heatmap and the plate's four corners per cell.
+//
+// Method: Zhou, Wang & Krähenbühl, "Objects as Points" (CenterNet, arXiv:1904.07850, 2019):
+// objects are the local maxima (3×3) of a per-cell centre heatmap, and their geometry is
+// regressed at the peak cell; here the geometry is the plate's four corners, so a rolled
+// or perspective plate gets a tight quad. Overlapping peaks are merged by greedy NMS
+// (alpr/nms.hpp).
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <opencv2/dnn.hpp>
+
+#include "alpr/stages.hpp"
+
+namespace roadwarden::alpr {
+
+/// The detector's model sidecar (models/plate_detector.json), written by
+/// training/detector/export.py from training/constants.py.
+struct DetectorMetadata {
+  int input_width = 0;   ///< network input, pixels
+  int input_height = 0;  ///< network input, pixels
+  /// Normalisation: input = (BGR value - mean) * scale, channels in BGR order.
+  double scale = 0;
+  std::array<double, 3> mean{};
+  /// Letterbox fill (all three channels, 0..255). The frame is scaled by
+  /// min(input_width / cols, input_height / rows) and placed at the top-left corner.
+  int pad_value = 0;
+  int stride = 0;          ///< input pixels per output cell
+  double corner_scale = 0; ///< corner offsets are in units of this many input pixels
+  int grid_width = 0;      ///< output cells across (input_width / stride)
+  int grid_height = 0;     ///< output cells down (input_height / stride)
+};
+
+/// Reads and validates a detector sidecar. Throws IoError naming the file when it cannot be
+/// read, InvalidInput naming the file when a key is missing or a value is out of range or
+/// inconsistent (output grid != input / stride, 9 output channels expected).
+[[nodiscard]] DetectorMetadata load_detector_metadata(const std::filesystem::path& path);
+
+/// Options of the OnnxPlateDetector; validated by its constructor.
+struct OnnxDetectorOptions {
+  /// ONNX model (models/plate_detector.onnx) and its sidecar JSON (models/plate_detector.json).
+  std::filesystem::path model_path;
+  std::filesystem::path metadata_path;
+  /// Smallest heatmap peak kept as a plate, in (0, 1); default 0.3.
+  double score_threshold = 0.3;
+  /// Most plates returned per frame, 1..256; default 16.
+  int max_plates = 16;
+  /// NMS: a region whose bounding box overlaps a more confident one with IoU above this is
+  /// dropped, [0, 1]; default 0.4.
+  double nms_iou = 0.4;
+  /// NMS: a region lying inside a more confident one by more than this fraction of its own
+  /// area is dropped (a part of a plate is the same plate), (0, 1]; default 0.8.
+  double nms_containment = 0.8;
+};
+
+/// Runs the learned detector on a frame: the frame is letterboxed (downscaled, or upscaled
+/// when smaller) to the model input, the output decoded, and corners mapped back to
+/// full-resolution pixels. Confidence = heatmap peak value.
+///
+/// Thread-safe: the network is guarded by a mutex (cv::dnn::Net::forward is not const), so
+/// concurrent detect() calls on one object are serialised; pre- and post-processing run
+/// outside the lock. Called per frame from a worker thread.
+class OnnxPlateDetector final : public PlateDetector {
+ public:
+  /// Loads the sidecar and the model and checks, with one forward pass, that the model's
+  /// output is [1, 9, grid_height, grid_width]. Throws InvalidInput for an out-of-range
+  /// option or a bad/mismatched sidecar, IoError naming the file when the model or sidecar
+  /// cannot be loaded.
+  explicit OnnxPlateDetector(const OnnxDetectorOptions& options);
+
+  /// Plate regions in `bgr` (BGR 8-bit H×W×3), best first, corners in `bgr`'s pixels (may
+  /// lie slightly outside the image). Throws InvalidInput for an empty or non-BGR image.
+  [[nodiscard]] std::vector<PlateRegion> detect(const cv::Mat& bgr) const override;
+
+  [[nodiscard]] const DetectorMetadata& metadata() const { return meta_; }
+
+ private:
+  /// Runs the network on a prepared blob; returns the output (cloned, owned by the caller).
+  [[nodiscard]] cv::Mat forward(const cv::Mat& blob) const;
+
+  OnnxDetectorOptions options_;
+  DetectorMetadata meta_;
+  mutable std::mutex net_mutex_;
+  mutable cv::dnn::Net net_;  // guarded by net_mutex_
+};
+
+}  // namespace roadwarden::alpr

@@ -1,0 +1,113 @@
+// The committed learned models (models/), run from C++ exactly as the reader runs them.
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <opencv2/imgproc.hpp>
+
+#include "alpr/engines.hpp"
+#include "alpr/formats/plate_format.hpp"
+#include "alpr/learned/ctc_recognizer.hpp"
+#include "alpr/perspective_rectifier.hpp"
+#include "support/paths.hpp"
+#include "support/plate_renderer.hpp"
+
+namespace roadwarden::alpr {
+namespace {
+
+using roadwarden::testing::PlateStyle;
+using roadwarden::testing::render_scene;
+
+const std::filesystem::path kModels = testing::source_dir() / "models";
+
+CtcRecognizerOptions recognizer_options() {
+  return {kModels / "plate_recognizer.onnx", kModels / "plate_recognizer.json", 16};
+}
+
+// A random text for a format pattern: D = digit, L = letter (no I/O/Q, as plates avoid
+// them), anything else literal; returns {drawn text with spaces, truth}.
+std::pair<std::string, std::string> random_plate(const std::string& pattern, std::mt19937& rng) {
+  const std::string letters = "ABCDEFGHJKLMNPRSTUVWXYZ";
+  std::string drawn, truth;
+  for (char p : pattern) {
+    char c = p;
+    if (p == 'D') c = static_cast<char>('0' + rng() % 10);
+    if (p == 'L') c = letters[rng() % letters.size()];
+    drawn += c;
+    if (c != ' ' && c != '\n') truth += c;
+  }
+  return {drawn, truth};
+}
+
+TEST(LearnedModels, RecognizerLoadsAndItsOutputMatchesItsMetadata) {
+  const CtcRecognizer rec(recognizer_options());
+  const RecognizerMetadata& m = rec.metadata();
+  EXPECT_EQ(m.alphabet, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+  EXPECT_EQ(m.rows, 2);
+  EXPECT_EQ(m.steps * 4, m.input_width);
+  // recognize() checks the network's output shape against the metadata and throws if not.
+  EXPECT_NO_THROW((void)rec.recognize(cv::Mat(m.input_height, m.input_width, CV_8UC3,
+                                              cv::Scalar(200, 200, 200)),
+                                      5));
+}
+
+TEST(LearnedModels, ReadsRenderedPlatesOfEveryFormatOneAndTwoLine) {
+  const CtcRecognizer rec(recognizer_options());
+  const PerspectiveRectifier rectifier(RectifierOptions{
+      rec.metadata().input_width, rec.metadata().input_height, rec.metadata().rectifier_margin});
+  struct Kind {
+    const char* pattern;
+    PlateStyle style;
+  };
+  PlateStyle one_line, two_line, yellow, br_grey;
+  two_line.width = 280;
+  two_line.height = 200;
+  yellow.paper = cv::Scalar(0, 200, 240);
+  br_grey.paper = cv::Scalar(170, 170, 170);
+  const std::vector<Kind> kinds = {
+      {"DD L DDD LL", one_line},  {"DD DDD LLL", one_line},    {"DD H DDDDDD", yellow},
+      {"LLL DDDD", br_grey},      {"LLL DLDD", one_line},      {"LL DDD LL", one_line},
+      {"L DD LLL", one_line},     {"DLLL DDD", one_line},      {"DD L\nDDD LL", two_line},
+      {"LLL\nDDDD", two_line},
+  };
+  std::mt19937 rng(2026);
+  int read = 0, total = 0;
+  std::vector<std::string> misses;
+  for (int i = 0; i < 200; ++i) {
+    const Kind& k = kinds[static_cast<std::size_t>(i) % kinds.size()];
+    const auto [drawn, truth] = random_plate(k.pattern, rng);
+    const double roll = static_cast<double>(static_cast<int>(rng() % 21) - 10);
+    const auto scene = render_scene(drawn, {800, 600}, k.style.width > 300 ? 280 : 200, roll,
+                                    i + 1, k.style);
+    const Recognition r = rec.recognize(rectifier.rectify(scene.image, scene.plate), 5);
+    ++total;
+    if (!r.candidates.empty() && r.candidates[0].text == truth) {
+      ++read;
+    } else {
+      misses.push_back(truth + "→" + (r.candidates.empty() ? "" : r.candidates[0].text));
+    }
+  }
+  EXPECT_GE(read * 100, total * 95) << read << "/" << total << " read; misses: "
+                                    << ::testing::PrintToString(misses);
+}
+
+TEST(LearnedModels, PipelineReadsATiltedAndADarkPlate) {
+  const auto alpr = make_engine("learned", AlprOptions{}, kModels);
+  // Tilted by 25 degrees.
+  const auto tilted = render_scene("01 A 777 BC", {1280, 720}, 320, 25.0, 3);
+  auto plates = alpr->read(tilted.image);
+  ASSERT_FALSE(plates.empty());
+  EXPECT_EQ(plates[0].text, "01A777BC");
+  EXPECT_GE(iou(plates[0].corners.bounding_box(), tilted.plate.bounding_box()), 0.5);
+  // Dark: the whole frame at a fifth of its brightness, with sensor noise.
+  auto dark = render_scene("ABC 1D23", {1280, 720}, 300, -4.0, 4);
+  cv::Mat noise(dark.image.size(), CV_8UC3);
+  cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(3));
+  dark.image = dark.image * 0.2 + noise;
+  plates = alpr->read(dark.image);
+  ASSERT_FALSE(plates.empty());
+  EXPECT_EQ(plates[0].text, "ABC1D23");
+}
+
+}  // namespace
+}  // namespace roadwarden::alpr

@@ -1,0 +1,67 @@
+"""Exports a recogniser checkpoint to ONNX for the C++ reader and checks it in OpenCV.
+
+Writes models/plate_recognizer.onnx and models/plate_recognizer.json (the sidecar the C++
+CtcRecognizer reads: input size, normalisation, alphabet, output layout, margin).
+
+usage: /usr/bin/python3 -m training.recognizer.export [--checkpoint RUN/best.pt]
+"""
+import argparse
+import json
+import os
+
+import cv2
+import numpy as np
+import torch
+
+from training.constants import ALPHABET, REC_HEIGHT, REC_MARGIN, REC_WIDTH
+from training.onnx_util import strip_identity
+from training.recognizer.model import PlateRecognizer
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint",
+                    default=os.path.join(os.path.dirname(__file__), "runs", "main", "best.pt"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models", "plate_recognizer"))
+    a = ap.parse_args()
+    state = torch.load(a.checkpoint, map_location="cpu")
+    model = PlateRecognizer()
+    model.load_state_dict(state["model"])
+    model.eval()
+    x = torch.rand(1, 1, REC_HEIGHT, REC_WIDTH)
+    onnx_path = a.out + ".onnx"
+    torch.onnx.export(model, x, onnx_path, opset_version=11, input_names=["plate"],
+                      output_names=["logits"], do_constant_folding=True)
+    removed = strip_identity(onnx_path)
+    with torch.no_grad():
+        want = model(x).numpy()
+    net = cv2.dnn.readNetFromONNX(onnx_path)
+    net.setInput(x.numpy())
+    got = net.forward()
+    diff = float(np.abs(got - want).max())
+    if got.shape != want.shape or diff > 1e-4:
+        raise SystemExit(f"OpenCV output differs from torch: shape {got.shape} vs {want.shape}, "
+                         f"max abs diff {diff}")
+    meta = {
+        "model": os.path.basename(onnx_path),
+        "input": {"height": REC_HEIGHT, "width": REC_WIDTH, "channels": 1,
+                  "normalisation": "grey / 255"},
+        "rectifier_margin": REC_MARGIN,
+        "alphabet": ALPHABET,
+        "blank": 0,
+        "output": {"layout": "N x (1 + len(alphabet)) x rows x steps; logits; class 0 = blank; "
+                             "CTC sequence = row 0 then row 1",
+                   "rows": int(want.shape[2]), "steps": int(want.shape[3])},
+        "training": {"step": state["step"], "minutes": round(state["elapsed"] / 60, 1),
+                     "validation_score": round(float(state["best"]), 4)},
+    }
+    with open(a.out + ".json", "w") as f:
+        json.dump(meta, f, indent=2)
+    print(f"wrote {onnx_path} ({os.path.getsize(onnx_path) / 1e6:.2f} MB, {removed} Identity "
+          f"nodes removed), OpenCV max abs diff {diff:.2e}; sidecar {a.out}.json")
+
+
+if __name__ == "__main__":
+    main()
