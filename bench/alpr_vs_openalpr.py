@@ -5,9 +5,11 @@ Runs `roadwarden bench` for each engine on openalpr-eu and openalpr-us (1 thread
 its predictions and OpenALPR's recorded reads (baseline-openalpr.jsonl) with the same
 scorer (../shared/tools/score_alpr.py), and prints one table with the ratios.
 
-usage: bench/alpr_vs_openalpr.py [--build build] [--shared ../shared] [--engine classic ...]
+usage: bench/alpr_vs_openalpr.py [--build build] [--shared ../shared] [--engine E ...]
+Default engines: learned and classic, run on the same images in this one command; the
+"vs classic" column is the speed ratio measured here (classic median ms / engine median ms).
 OpenALPR's ms are its own recorded timings on another machine; roadwarden's are measured
-here, so the speed ratio is indicative only.
+here, so the ratios against OpenALPR are indicative only.
 """
 import argparse, json, os, subprocess, sys, tempfile
 
@@ -27,7 +29,7 @@ def main():
     ap.add_argument("--engine", action="append", default=None)
     ap.add_argument("--sets", default="openalpr-eu,openalpr-us")
     a = ap.parse_args()
-    engines = a.engine or ["classic"]
+    engines = a.engine or ["learned", "classic"]
     scorer = os.path.join(a.shared, "tools", "score_alpr.py")
     if not os.path.exists(scorer):
         sys.exit(f"{scorer} not found: the shared benchmarks are needed")
@@ -37,20 +39,25 @@ def main():
             manifest = os.path.join(a.shared, "data", "benchmarks", s, "manifest.csv")
             base = score(scorer, manifest,
                          os.path.join(a.shared, "data", "benchmarks", s, "baseline-openalpr.jsonl"))
-            rows.append((s, "OpenALPR 2.3 (recorded)", base, base))
+            rows.append((s, "OpenALPR 2.3 (recorded)", base, base, None))
+            ours = {}
             for e in engines:
                 pred = os.path.join(tmp, f"{s}-{e}.jsonl")
                 subprocess.run([os.path.join(a.build, "roadwarden"), "bench", manifest, "--engine",
                                 e, "--threads", "1", "--out", pred], check=True,
                                stdout=subprocess.DEVNULL)
-                rows.append((s, f"roadwarden {e}", score(scorer, manifest, pred), base))
+                ours[e] = score(scorer, manifest, pred)
+            for e in engines:
+                rows.append((s, f"roadwarden {e}", ours[e], base, ours.get("classic")))
     print(f"{'set':12} {'reader':26} {'read %':>7} {'detected %':>10} {'median ms':>9}"
-          f" {'read ×':>7} {'speed ×':>7}")
-    for s, name, r, base in rows:
+          f" {'read × OpenALPR':>15} {'speed × OpenALPR':>16} {'speed × classic':>15}")
+    for s, name, r, base, classic in rows:
         read_ratio = r["read_pct"] / base["read_pct"] if base["read_pct"] else float("nan")
         speed = base["ms_median"] / r["ms_median"] if r["ms_median"] else float("nan")
+        vs_classic = (f"{classic['ms_median'] / r['ms_median']:15.2f}"
+                      if classic and r["ms_median"] else f"{'':15}")
         print(f"{s:12} {name:26} {r['read_pct']:7.1f} {r['detected_pct']:10.1f}"
-              f" {r['ms_median']:9.1f} {read_ratio:7.2f} {speed:7.2f}")
+              f" {r['ms_median']:9.1f} {read_ratio:15.2f} {speed:16.2f} {vs_classic}")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> r
   if (!(options_.min_read_confidence >= 0 && options_.min_read_confidence <= 1)) {
     throw InvalidInput("min_read_confidence out of range 0..1");
   }
+  if (!(options_.min_aspect > 0 && options_.min_aspect < options_.max_aspect)) {
+    throw InvalidInput("min_aspect must be > 0 and below max_aspect");
+  }
+  if (!(options_.min_plate_height >= 1)) throw InvalidInput("min_plate_height must be >= 1");
   if (!(options_.duplicate_iou > 0 && options_.duplicate_iou <= 1)) {
     throw InvalidInput("duplicate_iou out of range (0, 1]");
   }
@@ -44,6 +48,12 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
   std::vector<PlateResult> results;
   for (const PlateRegion& region : detector_->detect(bgr)) {
     if (region.confidence < options_.min_detector_confidence) continue;
+    const double height = region.corners.height();
+    const double aspect = height > 0 ? region.corners.width() / height : 0.0;
+    if (height < options_.min_plate_height || aspect < options_.min_aspect ||
+        aspect > options_.max_aspect) {
+      continue;  // not plate-shaped
+    }
     const cv::Mat crop = rectifier_->rectify(bgr, region.corners);
     Recognition rec = recognizer_->recognize(crop, options_.top_n);
     std::erase_if(rec.candidates, [&](const Candidate& c) {

@@ -15,6 +15,13 @@ namespace roadwarden::alpr {
 struct AlprOptions {
   /// Country whose formats re-rank candidates: "uz", "eu", "us", "br" or "auto" (default).
   std::string country = "auto";
+  /// Plate geometry gate: regions whose width / height (Quad::width() / Quad::height()) lies
+  /// outside [min_aspect, max_aspect] are not plates (badges, signs, livery) and are not
+  /// read. Defaults 0.8 and 8.0 cover square two-line plates (≈1.4) to EU plates (≈4.7).
+  double min_aspect = 0.8;
+  double max_aspect = 8.0;
+  /// Regions less than this many pixels tall cannot hold legible characters, >= 1; default 6.
+  double min_plate_height = 6.0;
   /// Candidates kept per plate, 1..50; default 10.
   int top_n = 10;
   /// Regions below this detector confidence are not read, [0, 1]; default 0.

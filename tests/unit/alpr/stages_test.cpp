@@ -123,6 +123,43 @@ TEST(AlprFacade, AppliesFormatsDropsNonPlatesAndMergesOverlaps) {
               ::testing::Contains(::testing::Field(&Candidate::text, "O1A123BC")));
 }
 
+TEST(AlprFacade, MarksAPlateBelowTheConfidenceFloorUnreadableButKeepsCandidates) {
+  cv::Mat img(200, 200, CV_8UC3, cv::Scalar(0, 0, 0));
+  AlprOptions options;
+  options.min_read_confidence = 0.5;
+  Alpr alpr(std::make_unique<FixedDetector>(
+                std::vector<PlateRegion>{{Quad::from_box({20, 50, 150, 40}), 0.9}}),
+            std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+            std::make_unique<ScriptedRecognizer>(
+                std::vector<std::vector<Candidate>>{{{"AB123CD", 0.3, "", false}}}),
+            options);
+  const auto plates = alpr.read(img);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "");
+  EXPECT_EQ(plates[0].format, "");
+  EXPECT_DOUBLE_EQ(plates[0].confidence, 0.3);
+  ASSERT_FALSE(plates[0].candidates.empty());
+  EXPECT_EQ(plates[0].candidates[0].text, "AB123CD");
+}
+
+TEST(AlprFacade, DoesNotReadRegionsThatAreNotPlateShaped) {
+  cv::Mat img(300, 600, CV_8UC3, cv::Scalar(0, 0, 0));
+  const std::vector<PlateRegion> regions = {
+      {Quad::from_box({10, 10, 500, 40}), 0.9},   // 12.5:1, a banner of livery text
+      {Quad::from_box({10, 100, 40, 80}), 0.9},   // 0.5:1, a badge or sign
+      {Quad::from_box({10, 200, 30, 4}), 0.9},    // 4 px tall
+      {Quad::from_box({300, 200, 140, 100}), 0.9},  // 1.4:1, a two-line plate
+  };
+  Alpr alpr(std::make_unique<FixedDetector>(regions),
+            std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+            std::make_unique<ScriptedRecognizer>(
+                std::vector<std::vector<Candidate>>{{{"AB123CD", 0.9, "", false}}}),
+            AlprOptions{});
+  const auto plates = alpr.read(img);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_DOUBLE_EQ(plates[0].corners.bounding_box().x, 300);
+}
+
 TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
   AlprOptions bad;
   bad.country = "xx";
