@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 
@@ -44,11 +45,13 @@ std::unique_ptr<Alpr> make_learned(const AlprOptions& options, fs::path dir) {
   rec.metadata_path = dir / fmt::format("{}.json", kRecognizerModel);
   auto recognizer = std::make_unique<CtcRecognizer>(rec);
   const RecognizerMetadata& meta = recognizer->metadata();
+  AlprOptions with_floor = options;
+  with_floor.min_read_confidence = std::max(options.min_read_confidence, meta.unreadable_below);
   return std::make_unique<Alpr>(
       std::make_unique<OnnxPlateDetector>(det),
       std::make_unique<PerspectiveRectifier>(
           RectifierOptions{meta.input_width, meta.input_height, meta.rectifier_margin}),
-      std::move(recognizer), options);
+      std::move(recognizer), with_floor);
 }
 
 }  // namespace

@@ -21,7 +21,9 @@ inline constexpr const char* kEngineNames = "learned, classic";
 /// Builds the pipeline named `engine`:
 ///  - "learned": OnnxPlateDetector (models/plate_detector.onnx) → PerspectiveRectifier
 ///    (size and margin from models/plate_recognizer.json) → CtcRecognizer
-///    (models/plate_recognizer.onnx); `models_dir` empty = find_models_dir();
+///    (models/plate_recognizer.onnx); `models_dir` empty = find_models_dir(); the
+///    recogniser's own unreadable floor (RecognizerMetadata::unreadable_below) applies
+///    unless options.min_read_confidence is higher;
 ///  - "classic": Haar + morphology detector → perspective rectifier → Tesseract.
 /// Throws InvalidInput for an unknown engine name (valid names listed), IoError when the
 /// learned models cannot be found or loaded (the folder searched is named).

@@ -57,7 +57,12 @@ std::string to_text_line(const ReadResult& r) {
   if (r.plates.empty()) return fmt::format("{}: no plate", name);
   std::string line = name + ":";
   for (const PlateResult& p : r.plates) {
-    line += fmt::format(" {} {:.2f}", p.text.empty() ? "?" : p.text, p.confidence);
+    if (p.text.empty()) {
+      line += fmt::format(" unreadable (best guess {} {:.2f})",
+                          p.candidates.empty() ? "-" : p.candidates.front().text, p.confidence);
+      continue;
+    }
+    line += fmt::format(" {} {:.2f}", p.text, p.confidence);
     if (!p.format.empty()) line += fmt::format(" ({})", p.format);
   }
   return line;

@@ -14,7 +14,7 @@ namespace roadwarden::cli {
 
 /// Options shared by the commands that run the plate reader.
 struct ReaderOptions {
-  std::string engine = "classic";
+  std::string engine = "learned";
   /// Folder of the learned models; empty = alpr::find_models_dir().
   std::string models_dir;
   alpr::AlprOptions alpr;

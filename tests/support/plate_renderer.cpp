@@ -38,7 +38,7 @@ cv::Mat render_plate(const std::string& text, const PlateStyle& style) {
 }
 
 Scene render_scene(const std::string& text, cv::Size size, int plate_width, double roll_deg,
-                   int seed, const PlateStyle& style) {
+                   int seed, const PlateStyle& style, double yaw_deg) {
   cv::RNG rng(static_cast<std::uint64_t>(seed));
   Scene s;
   s.image = cv::Mat(size, CV_8UC3);
@@ -62,9 +62,12 @@ Scene render_scene(const std::string& text, cv::Size size, int plate_width, doub
                         {static_cast<float>(plate.cols), static_cast<float>(plate.rows)},
                         {0, static_cast<float>(plate.rows)}};
   cv::Point2f dst[4];
+  const double yaw = yaw_deg * CV_PI / 180.0, z0 = 4 * w;
   for (int i = 0; i < 4; ++i) {
-    const double x = centre.x + dx[i] * std::cos(a) - dy[i] * std::sin(a);
-    const double y = centre.y + dx[i] * std::sin(a) + dy[i] * std::cos(a);
+    const double depth = z0 / (z0 + dx[i] * std::sin(yaw));  // pinhole foreshortening
+    const double px = dx[i] * std::cos(yaw) * depth, py = dy[i] * depth;
+    const double x = centre.x + px * std::cos(a) - py * std::sin(a);
+    const double y = centre.y + px * std::sin(a) + py * std::cos(a);
     dst[i] = cv::Point2f(static_cast<float>(x), static_cast<float>(y));
     s.plate.corners[i] = Point{x, y};
   }

@@ -18,8 +18,10 @@ struct PlateStyle {
   /// Text colour and background (BGR).
   cv::Scalar ink{20, 20, 20};
   cv::Scalar paper{235, 235, 235};
-  /// Spaces in `text` are drawn as gaps; the truth is the text without spaces.
-  std::string font = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+  /// Spaces in `text` are drawn as gaps; the truth is the text without spaces. The font is a
+  /// stand-in for DIN 1451 / FE-Schrift, the typeface of most European and Uzbek plates
+  /// (Nimbus Sans Narrow Bold, Debian package fonts-urw-base35).
+  std::string font = "/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf";
 };
 
 /// A flat plate image (BGR 8-bit, style.height × style.width) with a dark border. A '\n' in
@@ -33,9 +35,12 @@ struct Scene {
   Quad plate;     ///< the plate's corners in `image`, clockwise from TL
 };
 
-/// Renders `text` on a plate scaled to `plate_width` pixels, rotated by `roll_deg` (in-plane)
-/// and centred at (`cx`, `cy`) in a `size` scene. Deterministic for a given `seed`.
+/// Renders `text` on a plate scaled to `plate_width` pixels, turned by `yaw_deg` about its
+/// vertical axis (pinhole projection, camera two plate widths away: the far side shrinks),
+/// then rotated by `roll_deg` in the image plane, centred horizontally at 60 % of the
+/// height of a `size` scene. Deterministic for a given `seed`.
 [[nodiscard]] Scene render_scene(const std::string& text, cv::Size size, int plate_width,
-                                 double roll_deg = 0, int seed = 1, const PlateStyle& style = {});
+                                 double roll_deg = 0, int seed = 1, const PlateStyle& style = {},
+                                 double yaw_deg = 0);
 
 }  // namespace roadwarden::testing

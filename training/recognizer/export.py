@@ -20,6 +20,41 @@ from training.recognizer.model import PlateRecognizer
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+def unreadable_floor(model, target=0.95):
+    """The confidence floor below which a read is reported unreadable: the smallest
+    confidence t such that reads at or above t on the real validation split
+    (training/data.py) are at least `target` correct. A read's confidence is the CTC
+    probability of its text summed over all alignments, as the C++ beam search reports it.
+    Never chosen on benchmark images."""
+    from training.recognizer.model import greedy_decode, to_sequence
+    from training.recognizer.train import RealPlates, encode, to_tensor
+    val = RealPlates(validation=True)
+    rng = np.random.default_rng(0)
+    images, texts = zip(*(val.sample(rng, k, augment=False) for k in range(len(val.items))))
+    with torch.no_grad():
+        logits = model(to_tensor(list(images)))
+    reads = greedy_decode(logits)
+    seq = to_sequence(logits)
+    safe = [r if r else "0" for r in reads]  # an empty read gets probability ~0 below
+    targets, lengths = encode(safe)
+    nll = torch.nn.functional.ctc_loss(seq, targets, torch.full((len(safe),), seq.shape[0]),
+                                       lengths, reduction="none", zero_infinity=True)
+    probs = np.where([bool(r) for r in reads], torch.exp(-nll).numpy(), 0.0)
+    correct = np.array([p == t for p, t in zip(reads, texts)])
+    order = np.argsort(-probs)
+    floor = 0.0
+    for k in range(len(order), 0, -1):
+        kept = order[:k]
+        if correct[kept].mean() >= target:
+            floor = float(probs[order[k - 1]])
+            break
+    kept = probs >= floor
+    note = (f"validation split: {int(kept.sum())}/{len(probs)} reads kept at >= {floor:.3f}, "
+            f"{correct[kept].mean() * 100:.1f}% of them correct; all reads "
+            f"{correct.mean() * 100:.1f}% correct")
+    return round(floor, 4), note
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--checkpoint",
@@ -44,11 +79,14 @@ def main():
     if got.shape != want.shape or diff > 1e-4:
         raise SystemExit(f"OpenCV output differs from torch: shape {got.shape} vs {want.shape}, "
                          f"max abs diff {diff}")
+    floor, floor_note = unreadable_floor(model)
     meta = {
         "model": os.path.basename(onnx_path),
         "input": {"height": REC_HEIGHT, "width": REC_WIDTH, "channels": 1,
                   "normalisation": "grey / 255"},
         "rectifier_margin": REC_MARGIN,
+        "unreadable_below": floor,
+        "unreadable_below_source": floor_note,
         "alphabet": ALPHABET,
         "blank": 0,
         "output": {"layout": "N x (1 + len(alphabet)) x rows x steps; logits; class 0 = blank; "

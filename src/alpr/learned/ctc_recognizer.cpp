@@ -25,12 +25,14 @@ RecognizerMetadata load_recognizer_metadata(const std::filesystem::path& path) {
     m.rows = j.at("output").at("rows").get<int>();
     m.steps = j.at("output").at("steps").get<int>();
     m.rectifier_margin = j.at("rectifier_margin").get<double>();
+    m.unreadable_below = j.value("unreadable_below", 0.0);
     if (j.at("blank").get<int>() != 0) throw InvalidInput("blank must be class 0");
   } catch (const nlohmann::json::exception& e) {
     throw InvalidInput(fmt::format("{}: bad recogniser metadata: {}", path.string(), e.what()));
   }
   if (m.input_height < 8 || m.input_width < 8 || m.rows < 1 || m.steps < 1 ||
-      m.alphabet.empty() || m.rectifier_margin < 0 || m.rectifier_margin > 0.5) {
+      m.alphabet.empty() || m.rectifier_margin < 0 || m.rectifier_margin > 0.5 ||
+      m.unreadable_below < 0 || m.unreadable_below > 1) {
     throw InvalidInput(fmt::format("{}: recogniser metadata out of range", path.string()));
   }
   return m;

@@ -27,6 +27,9 @@ struct RecognizerMetadata {
   int rows = 0;               ///< output rows (2: top line / one line, bottom line)
   int steps = 0;              ///< time steps per row
   double rectifier_margin = 0;  ///< margin the crops were trained with (PerspectiveRectifier)
+  /// Reads less confident than this are better reported unreadable: chosen at export on the
+  /// training data's validation split (98 % of the reads kept there are correct); 0 if absent.
+  double unreadable_below = 0;
 };
 
 /// Reads and validates a recogniser sidecar. Throws IoError when the file cannot be read,

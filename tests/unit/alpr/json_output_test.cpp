@@ -58,6 +58,8 @@ TEST(ReadResultJson, InvalidUtf8InFileNameBecomesReplacementCharacter) {
 TEST(ReadResultText, ShowsTextConfidenceAndFormat) {
   ReadResult r{"a.jpg", std::nullopt, 1.0, {sample_plate()}, std::nullopt};
   EXPECT_EQ(to_text_line(r), "a.jpg: 01A123BC 0.90 (uz.private)");
+  r.plates[0].text.clear();  // below the confidence floor
+  EXPECT_EQ(to_text_line(r), "a.jpg: unreadable (best guess 01A123BC 0.90)");
   r.plates.clear();
   EXPECT_EQ(to_text_line(r), "a.jpg: no plate");
 }
