@@ -83,18 +83,11 @@ std::vector<Candidate> ctc_beam_search(const cv::Mat& probs, const std::string& 
 }
 
 CtcRecognizer::CtcRecognizer(const CtcRecognizerOptions& options)
-    : options_(options), meta_(load_recognizer_metadata(options.metadata_path)) {
+    : options_(options),
+      meta_(load_recognizer_metadata(options.metadata_path)),
+      net_(options.model_path, "recogniser") {
   if (options.beam_width < 1 || options.beam_width > 256) {
     throw InvalidInput(fmt::format("beam_width {} out of range 1..256", options.beam_width));
-  }
-  try {
-    net_ = cv::dnn::readNetFromONNX(options.model_path.string());
-  } catch (const cv::Exception& e) {
-    throw IoError(fmt::format("{}: cannot load recogniser model: {}", options.model_path.string(),
-                              e.what()));
-  }
-  if (net_.empty()) {
-    throw IoError(fmt::format("{}: cannot load recogniser model", options.model_path.string()));
   }
 }
 
@@ -110,12 +103,7 @@ Recognition CtcRecognizer::recognize(const cv::Mat& plate, int top_n) const {
   cv::resize(grey, sized, cv::Size(meta_.input_width, meta_.input_height), 0, 0,
              grey.cols > meta_.input_width ? cv::INTER_AREA : cv::INTER_LINEAR);
   const cv::Mat blob = cv::dnn::blobFromImage(sized, 1.0 / 255.0);
-  cv::Mat out;
-  {
-    const std::lock_guard lock(net_mutex_);
-    net_.setInput(blob);
-    out = net_.forward().clone();
-  }
+  const cv::Mat out = net_.forward(blob);
   const int classes = static_cast<int>(meta_.alphabet.size()) + 1;
   if (out.dims != 4 || out.size[1] != classes || out.size[2] != meta_.rows ||
       out.size[3] != meta_.steps) {

@@ -8,12 +8,12 @@
 #pragma once
 
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <vector>
 
-#include <opencv2/dnn.hpp>
+#include <opencv2/core.hpp>
 
+#include "alpr/learned/onnx_net.hpp"
 #include "alpr/stages.hpp"
 
 namespace roadwarden::alpr {
@@ -46,8 +46,7 @@ struct CtcRecognizerOptions {
 };
 
 /// Runs the CTC recogniser on a rectified plate (any size; resized to the model input and
-/// converted to grey). Thread-safe: the network is guarded by a mutex (cv::dnn::Net::forward
-/// is not const), so concurrent calls are serialised.
+/// converted to grey). Thread-safe: the network's forward pass is serialised (OnnxNet).
 class CtcRecognizer final : public Recognizer {
  public:
   /// Loads the model. Throws IoError when a file cannot be loaded, InvalidInput for a bad
@@ -59,8 +58,7 @@ class CtcRecognizer final : public Recognizer {
  private:
   CtcRecognizerOptions options_;
   RecognizerMetadata meta_;
-  mutable std::mutex net_mutex_;
-  mutable cv::dnn::Net net_;  // guarded by net_mutex_
+  OnnxNet net_;
 };
 
 /// Decodes per-step class probabilities (T × C, rows sum to 1, class 0 = blank) by CTC

@@ -68,7 +68,9 @@ DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
 }
 
 OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
-    : options_(options), meta_(load_detector_metadata(options.metadata_path)) {
+    : options_(options),
+      meta_(load_detector_metadata(options.metadata_path)),
+      net_(options.model_path, "detector") {
   if (!(options.score_threshold > 0 && options.score_threshold < 1)) {
     throw InvalidInput(
         fmt::format("score_threshold {} out of range (0, 1)", options.score_threshold));
@@ -83,19 +85,10 @@ OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
     throw InvalidInput(
         fmt::format("nms_containment {} out of range (0, 1]", options.nms_containment));
   }
-  try {
-    net_ = cv::dnn::readNetFromONNX(options.model_path.string());
-  } catch (const cv::Exception& e) {
-    throw IoError(fmt::format("{}: cannot load detector model: {}", options.model_path.string(),
-                              e.what()));
-  }
-  if (net_.empty()) {
-    throw IoError(fmt::format("{}: cannot load detector model", options.model_path.string()));
-  }
   // One forward pass on a blank input proves the model and sidecar agree.
   const cv::Mat blank(meta_.input_height, meta_.input_width, CV_8UC3,
                       cv::Scalar::all(meta_.pad_value));
-  const cv::Mat out = forward(cv::dnn::blobFromImage(
+  const cv::Mat out = net_.forward(cv::dnn::blobFromImage(
       blank, meta_.scale, blank.size(), cv::Scalar(meta_.mean[0], meta_.mean[1], meta_.mean[2]),
       false, false));
   if (out.dims != 4 || out.size[0] != 1 || out.size[1] != kOutputChannels ||
@@ -104,12 +97,6 @@ OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
                                    options.model_path.string(),
                                    options.metadata_path.string()));
   }
-}
-
-cv::Mat OnnxPlateDetector::forward(const cv::Mat& blob) const {
-  const std::lock_guard lock(net_mutex_);
-  net_.setInput(blob);
-  return net_.forward().clone();
 }
 
 std::vector<PlateRegion> OnnxPlateDetector::detect(const cv::Mat& bgr) const {
@@ -125,7 +112,7 @@ std::vector<PlateRegion> OnnxPlateDetector::detect(const cv::Mat& bgr) const {
   cv::Mat canvas(meta_.input_height, meta_.input_width, CV_8UC3, cv::Scalar::all(meta_.pad_value));
   cv::resize(bgr, canvas(cv::Rect(0, 0, w, h)), cv::Size(w, h), 0, 0,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-  const cv::Mat out = forward(cv::dnn::blobFromImage(
+  const cv::Mat out = net_.forward(cv::dnn::blobFromImage(
       canvas, meta_.scale, canvas.size(),
       cv::Scalar(meta_.mean[0], meta_.mean[1], meta_.mean[2]), false, false));
   if (out.dims != 4 || out.size[1] != kOutputChannels || out.size[2] != meta_.grid_height ||

@@ -10,12 +10,12 @@
 
 #include <array>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <opencv2/dnn.hpp>
 
+#include "alpr/learned/onnx_net.hpp"
 #include "alpr/stages.hpp"
 
 namespace roadwarden::alpr {
@@ -65,9 +65,8 @@ struct OnnxDetectorOptions {
 /// when smaller) to the model input, the output decoded, and corners mapped back to
 /// full-resolution pixels. Confidence = heatmap peak value.
 ///
-/// Thread-safe: the network is guarded by a mutex (cv::dnn::Net::forward is not const), so
-/// concurrent detect() calls on one object are serialised; pre- and post-processing run
-/// outside the lock. Called per frame from a worker thread.
+/// Thread-safe: only the network's forward pass is serialised (OnnxNet); pre- and
+/// post-processing run concurrently. Called per frame from a worker thread.
 class OnnxPlateDetector final : public PlateDetector {
  public:
   /// Loads the sidecar and the model and checks, with one forward pass, that the model's
@@ -83,13 +82,9 @@ class OnnxPlateDetector final : public PlateDetector {
   [[nodiscard]] const DetectorMetadata& metadata() const { return meta_; }
 
  private:
-  /// Runs the network on a prepared blob; returns the output (cloned, owned by the caller).
-  [[nodiscard]] cv::Mat forward(const cv::Mat& blob) const;
-
   OnnxDetectorOptions options_;
   DetectorMetadata meta_;
-  mutable std::mutex net_mutex_;
-  mutable cv::dnn::Net net_;  // guarded by net_mutex_
+  OnnxNet net_;
 };
 
 }  // namespace roadwarden::alpr
