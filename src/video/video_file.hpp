@@ -8,17 +8,9 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
-namespace roadwarden::video {
+#include "video/frame.hpp"
 
-/// One decoded frame.
-struct Frame {
-  /// BGR 8-bit H×W×3.
-  cv::Mat image;
-  /// Zero-based index of the frame in the file.
-  std::int64_t index = 0;
-  /// Presentation time from the start of the file, milliseconds.
-  double position_ms = 0;
-};
+namespace roadwarden::video {
 
 /// Reads every `every`-th frame of a video file (frames 0, every, 2·every, …).
 /// Not thread-safe: one reader per thread. Called once per frame from one worker.
