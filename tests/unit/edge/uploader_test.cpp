@@ -1,0 +1,434 @@
+// Uploader against a real local HTTPS server (httplib::SSLServer on 127.0.0.1) with a
+// throw-away CA and server certificate made at test time. The server plays the central
+// ingest endpoint of docs/edge-upload.md: it checks the request, stores each key once and
+// answers "stored" or "duplicate"; fault modes make it fail after storing, drop the
+// acknowledgement, or echo a wrong key.
+#include "edge/uploader.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <random>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "edge/digest.hpp"
+#include "edge/spool.hpp"
+#include "unit/edge/fake_clock.hpp"
+#include "unit/edge/test_certs.hpp"
+
+namespace roadwarden::edge {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::FakeClock;
+using testing::TestCert;
+using namespace std::chrono_literals;
+
+std::vector<std::uint8_t> random_bytes(std::size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<std::uint8_t> out(n);
+  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
+  return out;
+}
+
+std::vector<EvidenceFile> evidence(unsigned seed = 1) {
+  return {
+      EvidenceFile{"frame.jpg", "image/jpeg", random_bytes(150'000, seed)},
+      EvidenceFile{"plate.jpg", "image/jpeg", random_bytes(2'500, seed + 1)},
+      EvidenceFile{"manifest.json", "application/json", std::vector<std::uint8_t>{'{', '}', '\n'}}};
+}
+
+/// What the fake server does with a valid request.
+enum class Fault {
+  kNone,            // store, answer 201 stored (or 200 duplicate)
+  kFailAfterStore,  // store, then answer 500 (first request of a key only)
+  kDropAckOnce,     // store, then stall past the client timeout (first request only)
+  kWrongKey,        // store, answer 201 with another key
+  kRefuse400,       // store nothing, answer 400
+};
+
+/// The central ingest endpoint, as the contract requires, over HTTPS on 127.0.0.1.
+class IngestServer {
+ public:
+  struct Stored {
+    json record;
+    std::map<std::string, std::string> files;  // name -> content
+    std::map<std::string, std::string> media_types;
+  };
+
+  IngestServer(const TestCert& server, Fault fault, X509_STORE* client_cas = nullptr)
+      : server_(server.cert.get(), server.key.get(), client_cas), fault_(fault) {
+    server_.Post("/api/v1/ingest/records",
+                 [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(2ms);
+  }
+  ~IngestServer() {
+    server_.stop();
+    thread_.join();
+  }
+
+  [[nodiscard]] std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] int requests() const { return requests_; }
+  [[nodiscard]] std::map<std::string, Stored> stored() const {
+    const std::lock_guard lock(mutex_);
+    return stored_;
+  }
+  [[nodiscard]] std::vector<std::string> problems() const {
+    const std::lock_guard lock(mutex_);
+    return problems_;
+  }
+
+ private:
+  void reject(httplib::Response& res, const std::string& why) {
+    {
+      const std::lock_guard lock(mutex_);
+      problems_.push_back(why);
+    }
+    res.status = 400;
+    res.set_content(json{{"error", why}}.dump(), "application/json");
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    ++requests_;
+    if (!req.is_multipart_form_data() || !req.has_file("record")) {
+      return reject(res, "not multipart or no record part");
+    }
+    const auto record_part = req.get_file_value("record");
+    json record;
+    try {
+      record = json::parse(record_part.content);
+    } catch (const json::exception&) {
+      return reject(res, "record is not JSON");
+    }
+    const std::string key = record.value("key", "");
+    if (req.get_header_value("Idempotency-Key") != key || !is_key_hex(key)) {
+      return reject(res, "Idempotency-Key does not match record.key");
+    }
+    Stored stored;
+    stored.record = record;
+    for (const json& f : record.at("files")) {
+      const std::string name = f.at("name");
+      if (!req.has_file(name)) return reject(res, "missing part " + name);
+      const auto part = req.get_file_value(name);
+      const std::vector<std::uint8_t> bytes(part.content.begin(), part.content.end());
+      if (part.content.size() != f.at("size").get<std::size_t>() ||
+          sha256_hex(bytes) != f.at("sha256").get<std::string>()) {
+        return reject(res, "part " + name + " does not match its size or sha256");
+      }
+      stored.files[name] = part.content;
+      stored.media_types[name] = part.content_type;
+    }
+    if (fault_ == Fault::kRefuse400) return reject(res, "refused by test");
+
+    bool duplicate = false;
+    bool first_request_of_key = false;
+    {
+      const std::lock_guard lock(mutex_);
+      duplicate = stored_.contains(key);
+      if (!duplicate) stored_[key] = std::move(stored);  // durable before acknowledging
+      first_request_of_key = seen_.insert({key, true}).second;
+    }
+    if (fault_ == Fault::kFailAfterStore && first_request_of_key) {
+      res.status = 500;
+      res.set_content(R"({"error":"internal"})", "application/json");
+      return;
+    }
+    if (fault_ == Fault::kDropAckOnce && first_request_of_key) {
+      std::this_thread::sleep_for(1500ms);  // the client (timeout 400 ms) has given up
+    }
+    const std::string echoed = fault_ == Fault::kWrongKey ? random_key_hex() : key;
+    res.status = duplicate ? 200 : 201;
+    res.set_content(json{{"status", duplicate ? "duplicate" : "stored"}, {"key", echoed}}.dump(),
+                    "application/json");
+  }
+
+  httplib::SSLServer server_;
+  const Fault fault_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<int> requests_{0};
+  mutable std::mutex mutex_;
+  std::map<std::string, Stored> stored_;  // guarded by mutex_
+  std::map<std::string, bool> seen_;      // guarded by mutex_
+  std::vector<std::string> problems_;     // guarded by mutex_
+};
+
+class UploaderTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ::signal(SIGPIPE, SIG_IGN);  // as the agent does: a closed connection is an error, not death
+  }
+
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("rw_uploader_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    ca_ = testing::make_ca("roadwarden test CA");
+    ca_.write_pem(dir_ / "ca.pem", {});
+    server_cert_ = testing::make_leaf(ca_, "ingest.test", "IP:127.0.0.1,DNS:localhost");
+    SpoolOptions spool_options;
+    spool_options.dir = dir_ / "spool";
+    spool_ = std::make_unique<Spool>(spool_options, clock_);
+  }
+  void TearDown() override {
+    spool_.reset();
+    fs::remove_all(dir_);
+  }
+
+  UploaderOptions options(const IngestServer& server) const {
+    UploaderOptions o;
+    o.url = server.url();
+    o.ca_file = dir_ / "ca.pem";
+    o.timeout_ms = 400;
+    o.backoff_initial_ms = 1000;
+    o.backoff_max_ms = 8000;
+    return o;
+  }
+
+  fs::path dir_;
+  FakeClock clock_;
+  TestCert ca_;
+  TestCert server_cert_;
+  std::unique_ptr<Spool> spool_;
+};
+
+TEST_F(UploaderTest, UploadsRecordAndDeletesItAfterAcknowledgement) {
+  IngestServer server(server_cert_, Fault::kNone);
+  const json meta = {{"camera", "cam-01"}, {"text", "01A123BC"}};
+  const std::string key = spool_->put("plate_read", meta, evidence(), false);
+  const std::string health = spool_->put("health", json{{"fps", 25.0}}, {}, false);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  const UploadStats stats = uploader.upload_due();
+  EXPECT_EQ(stats.acknowledged, 2);
+  EXPECT_EQ(stats.failed, 0);
+  EXPECT_EQ(spool_->usage().entries, 0u);
+  EXPECT_TRUE(spool_->due(clock_.now(), 10).empty());
+  EXPECT_TRUE(server.problems().empty()) << server.problems().front();
+
+  const auto stored = server.stored();
+  ASSERT_EQ(stored.size(), 2u);
+  const auto& s = stored.at(key);
+  EXPECT_EQ(s.record.at("kind"), "plate_read");
+  EXPECT_EQ(s.record.at("violation"), false);
+  EXPECT_EQ(s.record.at("created"), to_iso8601(clock_.now()));
+  EXPECT_EQ(s.record.at("metadata"), meta);
+  ASSERT_EQ(s.record.at("files").size(), 3u);
+  for (const EvidenceFile& f : evidence()) {
+    ASSERT_TRUE(s.files.contains(f.name)) << f.name;
+    EXPECT_EQ(s.files.at(f.name), std::string(f.bytes.begin(), f.bytes.end())) << f.name;
+    EXPECT_EQ(s.media_types.at(f.name), f.media_type);
+  }
+  EXPECT_TRUE(stored.at(health).files.empty());
+}
+
+TEST_F(UploaderTest, ServerErrorAfterStoringIsRetriedAndStoredExactlyOnce) {
+  IngestServer server(server_cert_, Fault::kFailAfterStore);
+  const std::string key = spool_->put("violation", json{{"rule", "red_light"}}, evidence(), true);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  UploadStats stats = uploader.upload_due();
+  EXPECT_EQ(stats.acknowledged, 0);
+  EXPECT_EQ(stats.failed, 1);
+  auto left = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 10);
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].attempts, 1);
+  EXPECT_EQ(left[0].next_attempt.unix_ms, clock_.now().unix_ms + 1000);  // initial backoff
+  EXPECT_EQ(left[0].last_error, "HTTP 500");
+
+  stats = uploader.upload_due();  // not due yet: nothing sent
+  EXPECT_EQ(stats.acknowledged + stats.failed, 0);
+  EXPECT_EQ(server.requests(), 1);
+
+  clock_.advance(1s);
+  stats = uploader.upload_due();
+  EXPECT_EQ(stats.acknowledged, 1);
+  EXPECT_EQ(server.requests(), 2);
+  EXPECT_EQ(spool_->usage().entries, 0u);
+  ASSERT_EQ(server.stored().size(), 1u);
+  EXPECT_TRUE(server.stored().contains(key));
+}
+
+TEST_F(UploaderTest, DroppedAcknowledgementIsRetriedAndStoredExactlyOnce) {
+  IngestServer server(server_cert_, Fault::kDropAckOnce);
+  const std::string key = spool_->put("plate_read", json::object(), evidence(3), false);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  UploadStats stats = uploader.upload_due();  // server stores, the answer never arrives
+  EXPECT_EQ(stats.failed, 1);
+  EXPECT_EQ(server.stored().size(), 1u);
+  ASSERT_EQ(spool_->usage().entries, 1u);
+
+  clock_.advance(1s);
+  stats = uploader.upload_due();
+  EXPECT_EQ(stats.acknowledged, 1);
+  EXPECT_EQ(spool_->usage().entries, 0u);
+  EXPECT_EQ(server.requests(), 2);
+  ASSERT_EQ(server.stored().size(), 1u);
+  EXPECT_TRUE(server.stored().contains(key));
+}
+
+TEST_F(UploaderTest, BackoffDoublesPerAttemptUpToTheMaximum) {
+  IngestServer server(server_cert_, Fault::kRefuse400);
+  spool_->put("plate_read", json::object(), {}, false);
+  Uploader uploader(options(server), *spool_, clock_);
+  const std::vector<std::int64_t> expected = {1000, 2000, 4000, 8000, 8000};
+  for (const std::int64_t delay : expected) {
+    const std::int64_t now = clock_.now().unix_ms;
+    EXPECT_EQ(uploader.upload_due().failed, 1);
+    const auto entries = spool_->due(UtcTime{now + 100'000}, 1);
+    ASSERT_EQ(entries.size(), 1u);
+    EXPECT_EQ(entries[0].next_attempt.unix_ms - now, delay);
+    EXPECT_EQ(entries[0].last_error, "HTTP 400");  // a 4xx is kept, not retried faster
+    clock_.advance(std::chrono::milliseconds(delay));
+  }
+  EXPECT_TRUE(server.stored().empty());
+}
+
+TEST_F(UploaderTest, ServerWithCertificateFromAnotherCaGetsNothing) {
+  const TestCert rogue_ca = testing::make_ca("rogue CA");
+  const TestCert rogue = testing::make_leaf(rogue_ca, "ingest.test", "IP:127.0.0.1");
+  IngestServer server(rogue, Fault::kNone);
+  spool_->put("violation", json{{"rule", "red_light"}}, evidence(), true);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  const UploadStats stats = uploader.upload_due();
+  EXPECT_EQ(stats.failed, 1);
+  EXPECT_EQ(server.requests(), 0);
+  EXPECT_TRUE(server.stored().empty());
+  ASSERT_EQ(spool_->usage().entries, 1u);
+  const auto entries = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 1);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_NE(entries[0].last_error.find("SSL"), std::string::npos) << entries[0].last_error;
+}
+
+TEST_F(UploaderTest, ServerCertificateForAnotherHostGetsNothing) {
+  // Signed by the trusted CA, but issued to another name: host name verification must refuse.
+  const TestCert other = testing::make_leaf(ca_, "other.example", "DNS:other.example");
+  IngestServer server(other, Fault::kNone);
+  spool_->put("plate_read", json::object(), evidence(), false);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  EXPECT_EQ(uploader.upload_due().failed, 1);
+  EXPECT_EQ(server.requests(), 0);
+  EXPECT_EQ(spool_->usage().entries, 1u);
+}
+
+TEST_F(UploaderTest, AcknowledgementWithAnotherKeyKeepsTheRecord) {
+  IngestServer server(server_cert_, Fault::kWrongKey);
+  const std::string key = spool_->put("plate_read", json::object(), evidence(), false);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  const UploadStats stats = uploader.upload_due();
+  EXPECT_EQ(stats.acknowledged, 0);
+  EXPECT_EQ(stats.failed, 1);
+  const auto entries = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 1);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].key, key);
+  EXPECT_NE(entries[0].last_error.find("key"), std::string::npos) << entries[0].last_error;
+  EXPECT_EQ(spool_->read_file(key, "frame.jpg"), evidence()[0].bytes);
+}
+
+TEST_F(UploaderTest, TamperedEvidenceIsNotSent) {
+  IngestServer server(server_cert_, Fault::kNone);
+  const std::string key = spool_->put("violation", json::object(), evidence(), true);
+  fs::resize_file(dir_ / "spool" / "evidence" / key / "plate.jpg", 10);
+  Uploader uploader(options(server), *spool_, clock_);
+
+  EXPECT_EQ(uploader.upload_due().failed, 1);
+  EXPECT_EQ(server.requests(), 0);
+  EXPECT_EQ(spool_->usage().entries, 1u);
+}
+
+TEST_F(UploaderTest, MutualTlsPresentsTheClientCertificate) {
+  X509_STORE* client_cas = X509_STORE_new();  // owned by the server's SSL_CTX
+  X509_STORE_add_cert(client_cas, ca_.cert.get());
+  IngestServer server(server_cert_, Fault::kNone, client_cas);
+  spool_->put("plate_read", json::object(), evidence(), false);
+
+  {  // Without a client certificate the server refuses the handshake.
+    Uploader anonymous(options(server), *spool_, clock_);
+    EXPECT_EQ(anonymous.upload_due().failed, 1);
+    EXPECT_EQ(server.requests(), 0);
+  }
+  const TestCert device = testing::make_leaf(ca_, "cam-01", "DNS:cam-01", /*client=*/true);
+  device.write_pem(dir_ / "device.pem", dir_ / "device.key");
+  UploaderOptions o = options(server);
+  o.client_cert = dir_ / "device.pem";
+  o.client_key = dir_ / "device.key";
+  Uploader uploader(o, *spool_, clock_);
+  clock_.advance(1s);
+  EXPECT_EQ(uploader.upload_due().acknowledged, 1);
+  EXPECT_EQ(server.stored().size(), 1u);
+}
+
+TEST_F(UploaderTest, RefusesPlainHttpAndBadOptions) {
+  UploaderOptions o;
+  o.ca_file = dir_ / "ca.pem";
+  for (const std::string url :
+       {"http://127.0.0.1:8080", "HTTP://server", "ftp://server", "server:8443", "https://",
+        "https://:8443", "https://h:0", "https://h:99999", "https://user@h", "https://h/?q=1"}) {
+    o.url = url;
+    EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput) << url;
+  }
+  o.url = "HTTPS://127.0.0.1:8443/base/";
+  EXPECT_NO_THROW(Uploader(o, *spool_, clock_));
+  o.url = "https://[::1]:8443";
+  EXPECT_NO_THROW(Uploader(o, *spool_, clock_));
+
+  o.url = "https://127.0.0.1:8443";
+  o.ca_file.clear();
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+  o.ca_file = dir_ / "missing.pem";
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+  o.ca_file = dir_ / "ca.pem";
+  o.client_cert = dir_ / "ca.pem";  // no key
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+  o.client_key = dir_ / "missing.key";
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+  o.client_cert.clear();
+  o.client_key.clear();
+  o.timeout_ms = 0;
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+  o.timeout_ms = 1000;
+  o.batch = 0;
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+  o.batch = 1;
+  o.backoff_initial_ms = 5000;
+  o.backoff_max_ms = 1000;
+  EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput);
+}
+
+TEST_F(UploaderTest, RunUploadsUntilStopped) {
+  IngestServer server(server_cert_, Fault::kNone);
+  Uploader uploader(options(server), *spool_, clock_);
+  std::jthread worker([&uploader](std::stop_token stop) { uploader.run(stop, 20ms); });
+  for (int i = 0; i < 5; ++i) spool_->put("plate_read", json{{"i", i}}, evidence(i), false);
+  for (int i = 0; i < 500 && server.stored().size() < 5; ++i) std::this_thread::sleep_for(10ms);
+  worker.request_stop();
+  worker.join();
+  EXPECT_EQ(server.stored().size(), 5u);
+  EXPECT_EQ(spool_->usage().entries, 0u);
+}
+
+}  // namespace
+}  // namespace roadwarden::edge
