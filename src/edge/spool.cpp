@@ -365,7 +365,8 @@ void remove_tree(const fs::path& path) {
 // Validation.
 
 bool is_valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || name.front() == '.') return false;
+  // "record" is the name of the metadata part of the upload (docs/edge-upload.md).
+  if (name.empty() || name.size() > 64 || name.front() == '.' || name == "record") return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
   });
@@ -435,7 +436,7 @@ class Spool::Impl {
       if (!is_valid_name(file.name)) {
         throw InvalidInput(fmt::format(
             "Evidence file name '{}' is not allowed: expected 1 to 64 of [a-z0-9_.-], not "
-            "starting with '.'; nothing stored.",
+            "starting with '.' and not 'record'; nothing stored.",
             file.name.substr(0, 80)));
       }
       if (!names.insert(file.name).second) {

@@ -23,7 +23,8 @@ namespace roadwarden::edge {
 /// One evidence file handed to Spool::put().
 struct EvidenceFile {
   /// File name inside the record: 1 to 64 characters of [a-z0-9_.-], not starting with '.',
-  /// unique within the record, e.g. "frame.jpg", "plate.jpg", "clip.mp4".
+  /// not "record" (the upload's metadata part), unique within the record, e.g. "frame.jpg",
+  /// "plate.jpg", "clip.mp4".
   std::string name;
   /// IANA media type, e.g. "image/jpeg": "type/subtype" of letters, digits and !#$&^_.+-
   /// (no parameters, no spaces), at most 127 characters.

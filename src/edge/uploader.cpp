@@ -247,8 +247,10 @@ class Uploader::Impl {
     if (!result) {
       std::string error = fmt::format("transport: {}", httplib::to_string(result.error()));
       if (result.error() == httplib::Error::SSLServerVerification) {
-        error += fmt::format(" ({})",
-                             X509_verify_cert_error_string(client_->get_openssl_verify_result()));
+        const long verify = client_->get_openssl_verify_result();
+        error += verify == X509_V_OK
+                     ? fmt::format(" (the certificate is not issued to '{}')", url_.host)
+                     : fmt::format(" ({})", X509_verify_cert_error_string(verify));
       }
       spdlog::warn("edge uploader: record {} ({}) not acknowledged: {}", entry.key, entry.kind,
                    error);

@@ -262,8 +262,8 @@ TEST_F(SpoolTest, RejectsBadNamesKindsAndMediaTypesStoringNothing) {
   Spool spool(options(), clock_);
   const auto bytes = random_bytes(10, 1);
   const std::vector<std::string> bad_names = {
-      "",  "../x.jpg", "a/b.jpg", "Frame.jpg", ".hidden",           "..",
-      ".", "a b.jpg",  "frame\n", "ф.jpg",     std::string(65, 'a')};
+      "",  "../x.jpg", "a/b.jpg", "Frame.jpg", ".hidden", "..",
+      ".", "a b.jpg",  "frame\n", "record",    "ф.jpg",   std::string(65, 'a')};
   for (const std::string& name : bad_names) {
     EXPECT_THROW(spool.put("plate_read", plate_metadata(),
                            {{"ok.jpg", "image/jpeg", bytes}, {name, "image/jpeg", bytes}}, false),

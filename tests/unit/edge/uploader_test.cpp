@@ -331,6 +331,10 @@ TEST_F(UploaderTest, ServerCertificateForAnotherHostGetsNothing) {
   EXPECT_EQ(uploader.upload_due().failed, 1);
   EXPECT_EQ(server.requests(), 0);
   EXPECT_EQ(spool_->usage().entries, 1u);
+  const auto entries = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 1);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_NE(entries[0].last_error.find("not issued to '127.0.0.1'"), std::string::npos)
+      << entries[0].last_error;
 }
 
 TEST_F(UploaderTest, AcknowledgementWithAnotherKeyKeepsTheRecord) {
