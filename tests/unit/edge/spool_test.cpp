@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -324,6 +326,42 @@ TEST_F(SpoolTest, OpenRemovesStagingLeftoversAndOrphanEvidence) {
   EXPECT_FALSE(fs::exists(dir_ / "evidence" / "stray.txt"));
   EXPECT_EQ(count_children(dir_ / "tmp"), 0u);
   EXPECT_EQ(spool.read_file(kept, "frame.jpg"), evidence()[0].bytes);
+}
+
+TEST_F(SpoolTest, ConcurrentPutsAndAcknowledgementsKeepCountsAndQuota) {
+  SpoolOptions o = options();
+  o.quota_bytes = 40 * 1002;  // room for 40 records of 1000 file bytes + "{}"
+  Spool spool(o, clock_);
+  std::atomic<int> stored{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 15; ++i) {
+        try {
+          spool.put("plate_read", json::object(),
+                    {{"frame.jpg", "image/jpeg", random_bytes(1000, 100 * t + i)}}, false);
+          ++stored;
+        } catch (const IoError&) {
+          ++refused;
+        }
+      }
+    });
+  }
+  std::thread acker([&] {
+    for (int round = 0; round < 20; ++round) {
+      for (const SpoolEntry& e : spool.due(clock_.now(), 2)) spool.acknowledge(e.key);
+    }
+  });
+  for (auto& w : writers) w.join();
+  acker.join();
+  EXPECT_EQ(stored + refused, 60);
+  const auto left = spool.due(clock_.now(), 1000);
+  EXPECT_EQ(spool.usage().entries, left.size());
+  EXPECT_EQ(spool.usage().bytes, left.size() * 1002);
+  EXPECT_LE(spool.usage().bytes, o.quota_bytes);
+  EXPECT_EQ(count_children(dir_ / "evidence"), left.size());
+  for (const SpoolEntry& e : left) EXPECT_EQ(spool.read_file(e.key, "frame.jpg").size(), 1000u);
 }
 
 // --- crash atomicity -------------------------------------------------------------------
