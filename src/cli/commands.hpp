@@ -51,4 +51,14 @@ struct BenchCommand {
   [[nodiscard]] int run() const;
 };
 
+/// `roadwarden edge`: the camera agent of one site (src/edge/agent.hpp). Prints a JSON summary
+/// on stdout when it ends (all file sources done, or SIGINT / SIGTERM); exit 1 when a camera
+/// had errors.
+struct EdgeCommand {
+  std::string config;
+
+  void add_to(CLI::App& app, int& status);
+  [[nodiscard]] int run() const;
+};
+
 }  // namespace roadwarden::cli

@@ -13,8 +13,10 @@ int main(int argc, char** argv) {
   int status = 0;
   roadwarden::cli::ReadCommand read;
   roadwarden::cli::BenchCommand bench;
+  roadwarden::cli::EdgeCommand edge;
   read.add_to(app, status);
   bench.add_to(app, status);
+  edge.add_to(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

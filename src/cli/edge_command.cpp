@@ -1,0 +1,77 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <ctime>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.hpp"
+#include "core/time.hpp"
+#include "edge/agent.hpp"
+#include "edge/site_config.hpp"
+
+namespace roadwarden::cli {
+
+void EdgeCommand::add_to(CLI::App& app, int& status) {
+  CLI::App* cmd = app.add_subcommand(
+      "edge",
+      "Run the camera agent of one site: read plates from its cameras, track vehicles, spool "
+      "one plate read per vehicle pass with its evidence, upload to the server if configured");
+  cmd->add_option("--config", config, "Site configuration (TOML; see examples/site.toml)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->callback([this, &status] { status = run(); });
+}
+
+int EdgeCommand::run() const {
+  edge::SiteConfig site = edge::load_site_config(config);
+  ReaderOptions reader;
+  reader.engine = site.engine;
+  reader.models_dir = site.models_dir.string();
+  reader.alpr = site.alpr;
+  reader.threads = site.threads;
+  std::unique_ptr<alpr::Alpr> alpr = build_reader(reader);
+
+  // SIGINT / SIGTERM stop the agent cleanly (queued frames and live tracks are spooled).
+  // They are blocked here, before any thread starts, so only the waiter below receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  SystemClock clock;
+  edge::EdgeAgent agent(std::move(site), std::move(alpr), clock);
+  std::jthread waiter([&agent, signals](std::stop_token stop) {
+    const timespec poll{0, 200'000'000};
+    while (!stop.stop_requested()) {
+      if (sigtimedwait(&signals, nullptr, &poll) > 0) {
+        spdlog::info("signal received: stopping (finishing queued frames and tracks)");
+        agent.stop();
+        return;
+      }
+    }
+  });
+  const edge::AgentSummary summary = agent.run();
+  waiter.request_stop();
+  waiter.join();
+
+  nlohmann::json out = {{"spooled", summary.spooled}, {"purged", summary.purged}};
+  int errors = 0;
+  for (const auto& c : summary.cameras) {
+    out["cameras"].push_back({{"id", c.id},
+                              {"frames_in", c.frames_in},
+                              {"frames_dropped", c.frames_dropped},
+                              {"frames_read", c.frames_read},
+                              {"passes", c.passes},
+                              {"errors", c.errors}});
+    errors += c.errors > 0;
+  }
+  std::cout << out.dump() << std::endl;
+  return errors ? 1 : 0;
+}
+
+}  // namespace roadwarden::cli

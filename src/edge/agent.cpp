@@ -1,0 +1,214 @@
+#include "edge/agent.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/errors.hpp"
+#include "edge/camera_pipeline.hpp"
+#include "edge/spool.hpp"
+#include "edge/uploader.hpp"
+#include "evidence/plate_read_package.hpp"
+#include "video/file_source.hpp"
+#include "video/folder_source.hpp"
+#include "video/stream_source.hpp"
+
+namespace roadwarden::edge {
+namespace {
+
+UtcTime file_mtime(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto t = std::filesystem::last_write_time(path, ec);
+  if (ec) throw IoError(fmt::format("{}: {}", path.string(), ec.message()));
+  const auto sys = std::chrono::file_clock::to_sys(t);
+  return UtcTime{
+      std::chrono::duration_cast<std::chrono::milliseconds>(sys.time_since_epoch()).count()};
+}
+
+std::unique_ptr<video::FrameSource> open_source(const CameraConfig& cam, const Clock& clock,
+                                                video::HealthSink health) {
+  try {
+    if (!cam.file.empty()) {
+      video::FileSourceOptions o;
+      o.start_time = cam.start_time ? *cam.start_time : file_mtime(cam.file);
+      o.realtime = cam.realtime;
+      return std::make_unique<video::FileFrameSource>(cam.file, o, std::move(health));
+    }
+    if (!cam.folder.empty()) {
+      video::FolderSourceOptions o;
+      o.dir = cam.folder;
+      return std::make_unique<video::FolderFrameSource>(o, clock, std::move(health));
+    }
+    video::StreamSourceOptions o;
+    o.url = cam.url;
+    return std::make_unique<video::StreamFrameSource>(o, clock, std::move(health));
+  } catch (const IoError& e) {
+    throw IoError(fmt::format("camera {}: {}", cam.id, e.what()));
+  } catch (const InvalidInput& e) {
+    throw InvalidInput(fmt::format("camera {}: {}", cam.id, e.what()));
+  }
+}
+
+}  // namespace
+
+struct EdgeAgent::Impl {
+  SiteConfig config;
+  std::unique_ptr<alpr::Alpr> reader;
+  const Clock& clock;
+  std::unique_ptr<Spool> spool;
+  std::unique_ptr<Uploader> uploader;
+  std::vector<std::unique_ptr<CameraPipeline>> cameras;
+  std::uint64_t purged = 0;  // touched by run()'s thread only
+
+  std::mutex mutex;
+  std::condition_variable wake;  // guarded by mutex
+  bool stopping = false;         // guarded by mutex
+  std::atomic<int> running{0};
+
+  Impl(SiteConfig c, std::unique_ptr<alpr::Alpr> r, const Clock& k)
+      : config(std::move(c)), reader(std::move(r)), clock(k) {}
+
+  void spool_health(const std::string& camera, const video::HealthEvent& e) {
+    spdlog::log(e.kind == video::HealthEvent::Kind::lost ? spdlog::level::warn
+                                                          : spdlog::level::info,
+                "camera {}: {} {} {}", camera, video::to_string(e.kind), e.source, e.detail);
+    try {
+      spool->put("health",
+                 {{"type", "camera_health"},
+                  {"site", config.site_id},
+                  {"camera", camera},
+                  {"event", video::to_string(e.kind)},
+                  {"time", to_iso8601(e.time)},
+                  {"source", e.source},
+                  {"detail", e.detail},
+                  {"gap_ms", e.gap_ms},
+                  {"attempt", e.attempt}},
+                 {}, false);
+    } catch (const std::exception& ex) {
+      spdlog::error("camera {}: health event not spooled: {}", camera, ex.what());
+    }
+  }
+
+  void spool_pass(video::Pass&& pass) {
+    evidence::PackageOptions o;
+    o.site_id = config.site_id;
+    o.timezone = config.timezone;
+    o.clock_source = clock.source();
+    o.engine = config.engine;
+    o.jpeg_quality = config.jpeg_quality;
+    o.blur_outside_vehicle = config.blur_outside_vehicle;
+    evidence::Package p = evidence::build_plate_read_package(pass.read, pass.best_frame, o);
+    std::vector<EvidenceFile> files;
+    for (evidence::PackageFile& f : p.files)
+      files.push_back({std::move(f.name), std::move(f.media_type), std::move(f.bytes)});
+    spool->put("plate_read", std::move(p.metadata), std::move(files), false);
+  }
+};
+
+EdgeAgent::EdgeAgent(SiteConfig config, std::unique_ptr<alpr::Alpr> reader, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(reader), clock)) {
+  Impl& s = *impl_;
+  if (!s.reader) throw InvalidInput("the edge agent needs a plate reader");
+  SpoolOptions so;
+  so.dir = s.config.spool_dir;
+  so.quota_bytes = s.config.spool_quota_bytes;
+  so.alarm_fraction = s.config.spool_alarm_fraction;
+  so.non_violation_max_age = s.config.non_violation_max_age;
+  s.spool = std::make_unique<Spool>(so, clock);
+  if (s.config.upload) {
+    UploaderOptions uo;
+    uo.url = s.config.upload->url;
+    uo.ca_file = s.config.upload->ca_file;
+    uo.client_cert = s.config.upload->client_cert;
+    uo.client_key = s.config.upload->client_key;
+    uo.timeout_ms = s.config.upload->timeout_ms;
+    s.uploader = std::make_unique<Uploader>(uo, *s.spool, clock);
+  }
+  for (const CameraConfig& cam : s.config.cameras) {
+    const std::string id = cam.id;
+    auto source = open_source(cam, clock, [&s, id](const video::HealthEvent& e) {
+      s.spool_health(id, e);
+    });
+    s.cameras.push_back(std::make_unique<CameraPipeline>(
+        cam, std::move(source), *s.reader, [&s](video::Pass&& p) { s.spool_pass(std::move(p)); }));
+  }
+}
+
+EdgeAgent::~EdgeAgent() {
+  stop();
+  for (auto& cam : impl_->cameras) cam->join();
+}
+
+void EdgeAgent::stop() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->wake.notify_all();
+  for (auto& cam : impl_->cameras) cam->stop();
+}
+
+AgentSummary EdgeAgent::run() {
+  Impl& s = *impl_;
+  spdlog::info("site {}: {} camera(s), spool {}, upload {}", s.config.site_id, s.cameras.size(),
+               s.config.spool_dir.string(), s.config.upload ? s.config.upload->url : "off");
+  s.running = static_cast<int>(s.cameras.size());
+  std::vector<std::jthread> waiters;
+  for (auto& cam : s.cameras) {
+    cam->start();
+    waiters.emplace_back([&s, &cam] {
+      cam->join();
+      if (--s.running == 0) {
+        std::lock_guard lock(s.mutex);
+        s.wake.notify_all();
+      }
+    });
+  }
+  std::jthread upload_thread;
+  if (s.uploader) {
+    upload_thread = std::jthread([&s](std::stop_token st) { s.uploader->run(st); });
+  }
+  bool alarm = false;
+  for (;;) {
+    {
+      std::unique_lock lock(s.mutex);
+      s.wake.wait_for(lock, std::chrono::seconds(10),
+                      [&] { return s.stopping || s.running.load() == 0; });
+    }
+    s.purged += static_cast<std::uint64_t>(s.spool->purge_expired(s.clock.now()));
+    const SpoolUsage u = s.spool->usage();
+    if (u.alarm != alarm) {
+      alarm = u.alarm;
+      if (alarm)
+        spdlog::warn("spool {} above {:.0f}% of its quota ({} of {} bytes)",
+                     s.config.spool_dir.string(), s.config.spool_alarm_fraction * 100, u.bytes,
+                     s.config.spool_quota_bytes);
+      else
+        spdlog::info("spool back below its alarm level");
+    }
+    if (s.running.load() == 0) break;
+    std::lock_guard lock(s.mutex);
+    if (s.stopping) break;
+  }
+  for (auto& cam : s.cameras) cam->stop();
+  waiters.clear();  // joins: every queued frame and live track is spooled
+  if (upload_thread.joinable()) {
+    upload_thread.request_stop();
+    upload_thread.join();
+    s.uploader->upload_due();  // a last pass for what the cameras spooled at the end
+  }
+  AgentSummary summary;
+  for (auto& cam : s.cameras) {
+    const CameraStats st = cam->stats();
+    summary.cameras.push_back({cam->config().id, st.frames_in, st.frames_dropped, st.frames_read,
+                               st.passes, st.errors});
+  }
+  summary.spooled = s.spool->usage().entries;
+  summary.purged = s.purged;
+  return summary;
+}
+
+}  // namespace roadwarden::edge

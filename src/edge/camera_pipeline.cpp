@@ -1,0 +1,101 @@
+#include "edge/camera_pipeline.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/errors.hpp"
+
+namespace roadwarden::edge {
+
+CameraWorker::CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
+                           video::TrackerOptions tracker)
+    : reader_(reader), detect_every_(detect_every), tracker_(std::move(camera), tracker) {
+  if (detect_every < 1)
+    throw InvalidInput(fmt::format("detect_every must be >= 1, got {}", detect_every));
+}
+
+std::vector<video::Pass> CameraWorker::process(const video::Frame& frame) {
+  if (frame.image.empty()) throw InvalidInput("an empty frame cannot be processed");
+  const bool detect = frames_ % static_cast<std::uint64_t>(detect_every_) == 0;
+  ++frames_;
+  if (!detect) return tracker_.skip(frame);
+  ++frames_read_;
+  return tracker_.update(frame, reader_.read(frame.image));
+}
+
+std::vector<video::Pass> CameraWorker::finish() { return tracker_.finish(); }
+
+CameraPipeline::CameraPipeline(CameraConfig config, std::unique_ptr<video::FrameSource> source,
+                               const alpr::Alpr& reader, PassSink sink)
+    : config_(std::move(config)),
+      source_(std::move(source)),
+      reader_(reader),
+      sink_(std::move(sink)),
+      queue_(static_cast<std::size_t>(config_.queue_frames)) {
+  if (!source_) throw InvalidInput("a camera pipeline needs a frame source");
+  if (!sink_) throw InvalidInput("a camera pipeline needs a pass sink");
+}
+
+CameraPipeline::~CameraPipeline() {
+  stop();
+  join();
+}
+
+void CameraPipeline::start() {
+  worker_thread_ = std::jthread([this] { work_loop(); });
+  reader_thread_ = std::jthread([this] { read_loop(); });
+}
+
+void CameraPipeline::stop() { source_->stop(); }
+
+void CameraPipeline::join() {
+  if (reader_thread_.joinable()) reader_thread_.join();
+  if (worker_thread_.joinable()) worker_thread_.join();
+}
+
+CameraStats CameraPipeline::stats() const {
+  return {frames_in_.load(), queue_.dropped(), frames_read_.load(), passes_.load(),
+          errors_.load()};
+}
+
+void CameraPipeline::read_loop() {
+  const bool drop = config_.overflow == Overflow::drop_oldest;
+  try {
+    while (std::optional<video::Frame> frame = source_->next()) {
+      ++frames_in_;
+      if (!queue_.push(std::move(*frame), drop)) break;
+    }
+  } catch (const std::exception& e) {
+    // Only errors retrying cannot fix reach here (e.g. a deleted video file).
+    ++errors_;
+    spdlog::error("camera {}: source {} failed: {}", config_.id, source_->describe(), e.what());
+  }
+  queue_.close();
+}
+
+void CameraPipeline::work_loop() {
+  CameraWorker worker(config_.id, reader_, config_.detect_every, config_.tracker);
+  const auto deliver = [&](std::vector<video::Pass>&& passes) {
+    for (video::Pass& pass : passes) {
+      try {
+        sink_(std::move(pass));
+        ++passes_;
+      } catch (const std::exception& e) {
+        ++errors_;
+        spdlog::error("camera {}: a vehicle pass could not be stored: {}", config_.id, e.what());
+      }
+    }
+  };
+  while (std::optional<video::Frame> frame = queue_.pop()) {
+    try {
+      deliver(worker.process(*frame));
+    } catch (const std::exception& e) {
+      ++errors_;
+      spdlog::error("camera {}: frame {} failed: {}", config_.id, frame->sequence, e.what());
+    }
+    frames_read_ = worker.frames_read();
+  }
+  deliver(worker.finish());
+}
+
+}  // namespace roadwarden::edge

@@ -1,0 +1,101 @@
+// One camera's processing: frames → plate reader (every k-th frame) → tracker → vehicle passes.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "alpr/alpr.hpp"
+#include "edge/bounded_queue.hpp"
+#include "edge/site_config.hpp"
+#include "video/frame.hpp"
+#include "video/tracker.hpp"
+
+namespace roadwarden::edge {
+
+/// The per-frame work of one camera, on the caller's thread: the plate reader runs on every
+/// `detect_every`-th frame (full-resolution frame in; the detector downscales internally and
+/// the recogniser reads the full-resolution crop), the tracker follows plates in between, and
+/// finished tracks come out as passes. Not thread-safe: one worker thread per camera.
+class CameraWorker {
+ public:
+  /// `reader` must outlive the worker (Alpr::read is const and thread-safe, so one reader may
+  /// serve every camera). Throws InvalidInput for detect_every < 1 or bad tracker options.
+  CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
+               video::TrackerOptions tracker);
+
+  /// Processes one frame (in capture order); returns the passes it completed. Throws
+  /// InvalidInput for an empty frame.
+  [[nodiscard]] std::vector<video::Pass> process(const video::Frame& frame);
+  /// End of the source: completes every live track.
+  [[nodiscard]] std::vector<video::Pass> finish();
+
+  /// Frames processed and frames on which the reader ran.
+  [[nodiscard]] std::uint64_t frames() const { return frames_; }
+  [[nodiscard]] std::uint64_t frames_read() const { return frames_read_; }
+
+ private:
+  const alpr::Alpr& reader_;
+  int detect_every_;
+  video::Tracker tracker_;
+  std::uint64_t frames_ = 0;
+  std::uint64_t frames_read_ = 0;
+};
+
+/// Counters of a running camera pipeline (read at any time from any thread).
+struct CameraStats {
+  std::uint64_t frames_in = 0;       ///< frames delivered by the source
+  std::uint64_t frames_dropped = 0;  ///< discarded because the queue was full (drop_oldest)
+  std::uint64_t frames_read = 0;     ///< frames the plate reader ran on
+  std::uint64_t passes = 0;          ///< vehicle passes handed to the sink
+  std::uint64_t errors = 0;          ///< frames or passes that failed (logged)
+};
+
+/// Receives each finished pass on the camera's worker thread. May throw: the error is logged
+/// and counted, the pipeline goes on.
+using PassSink = std::function<void(video::Pass&& pass)>;
+
+/// A camera's two threads: the reader pulls frames from the source into a bounded queue
+/// (blocking or dropping the oldest when full, per CameraConfig::overflow), the worker runs a
+/// CameraWorker and hands passes to the sink.
+/// Threading: start(), stop() and join() are called from the agent's thread; stats() from any.
+class CameraPipeline {
+ public:
+  CameraPipeline(CameraConfig config, std::unique_ptr<video::FrameSource> source,
+                 const alpr::Alpr& reader, PassSink sink);
+  ~CameraPipeline();
+  CameraPipeline(const CameraPipeline&) = delete;
+  CameraPipeline& operator=(const CameraPipeline&) = delete;
+
+  /// Starts both threads.
+  void start();
+  /// Asks the source to stop; the worker drains the queue and completes live tracks.
+  void stop();
+  /// Waits until the source has ended (end of file, or after stop()) and every queued frame
+  /// and live track is processed.
+  void join();
+  [[nodiscard]] const CameraConfig& config() const { return config_; }
+  [[nodiscard]] CameraStats stats() const;
+
+ private:
+  void read_loop();
+  void work_loop();
+
+  CameraConfig config_;
+  std::unique_ptr<video::FrameSource> source_;
+  const alpr::Alpr& reader_;
+  PassSink sink_;
+  BoundedQueue<video::Frame> queue_;
+  std::atomic<std::uint64_t> frames_in_{0};
+  std::atomic<std::uint64_t> frames_read_{0};
+  std::atomic<std::uint64_t> passes_{0};
+  std::atomic<std::uint64_t> errors_{0};
+  std::jthread reader_thread_;
+  std::jthread worker_thread_;
+};
+
+}  // namespace roadwarden::edge

@@ -1,0 +1,94 @@
+// The configuration of one site's camera agent (`roadwarden edge --config site.toml`).
+// Every key is documented in examples/site.toml; unknown or out-of-range keys are rejected
+// with the key and the file named.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "alpr/alpr.hpp"
+#include "core/time.hpp"
+#include "video/tracker.hpp"
+
+namespace roadwarden::edge {
+
+/// What a camera's reader thread does when the bounded frame queue is full.
+enum class Overflow {
+  block,        ///< wait for the worker (back-pressure; right for files and image folders)
+  drop_oldest,  ///< discard the oldest queued frame (live streams: latency stays bounded)
+};
+
+/// One camera of the site.
+struct CameraConfig {
+  /// Unique id within the site, [A-Za-z0-9_.-]{1,64}; stored with every read.
+  std::string id;
+  /// Exactly one source: a stream URL (rtsp://, rtsps://, http(s):// MJPEG), a video file,
+  /// or a folder the camera drops JPEG images into.
+  std::string url;
+  std::filesystem::path file;
+  std::filesystem::path folder;
+  /// Files only: the capture time of the first frame, UTC (default: the file's mtime).
+  std::optional<UtcTime> start_time;
+  /// Files only: deliver frames at the file's frame rate, like a live camera (default false).
+  bool realtime = false;
+  /// Run detection on every k-th frame and track in between, 1..10; default 2.
+  int detect_every = 2;
+  /// Frames queued between the reader and the worker thread, 1..256; default 8.
+  int queue_frames = 8;
+  /// Default: block for files and folders, drop_oldest for streams.
+  Overflow overflow = Overflow::block;
+  /// Tracker options (the [camera.tracker] table).
+  video::TrackerOptions tracker;
+};
+
+/// The HTTPS upload to the central server (the [upload] table); see docs/edge-upload.md.
+struct UploadConfig {
+  std::string url;  ///< https:// base URL of the server
+  std::filesystem::path ca_file;
+  std::filesystem::path client_cert;
+  std::filesystem::path client_key;
+  int timeout_ms = 10000;
+};
+
+/// Everything `roadwarden edge` needs for one site.
+struct SiteConfig {
+  /// The file this was read from (relative paths in it are resolved against its folder).
+  std::filesystem::path path;
+  /// Site id, [A-Za-z0-9_.-]{1,64}.
+  std::string site_id;
+  /// IANA time zone of the site's legal time (used by the rules; stored with each read).
+  std::string timezone = "UTC";
+  /// Plate reader: engine name, models folder (empty = alpr::find_models_dir()), options.
+  std::string engine = "learned";
+  std::filesystem::path models_dir;
+  alpr::AlprOptions alpr;
+  /// Threads OpenCV may use for inference, >= 1; default 1 per site.
+  int threads = 1;
+  /// Local spool folder (created, mode 0700).
+  std::filesystem::path spool_dir;
+  /// Spool size limit in bytes (default 10 GiB) and the share of it that raises the alarm.
+  std::uint64_t spool_quota_bytes = 10ull << 30;
+  double spool_alarm_fraction = 0.8;
+  /// Non-violation reads older than this are purged from the spool even if never uploaded
+  /// (privacy); 0 = purge as soon as uploaded only. Default 72 h.
+  std::chrono::seconds non_violation_max_age{72 * 3600};
+  /// Blur everything outside the plate and an estimated vehicle region in stored frames.
+  bool blur_outside_vehicle = false;
+  /// JPEG quality of stored frames and plate crops, 50..100; default 90.
+  int jpeg_quality = 90;
+  /// Upload target; absent = reads stay in the spool (store-and-forward without a server).
+  std::optional<UploadConfig> upload;
+  std::vector<CameraConfig> cameras;
+};
+
+/// Reads and validates `path`. Throws IoError when it cannot be read and InvalidInput for a
+/// syntax error, an unknown key, a missing required key, a wrong type or an out-of-range
+/// value; the message names the file and the key (e.g. "site.toml: camera[1].detect_every:
+/// must be in 1..10, got 0").
+[[nodiscard]] SiteConfig load_site_config(const std::filesystem::path& path);
+
+}  // namespace roadwarden::edge

@@ -1,0 +1,131 @@
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/errors.hpp"
+#include "edge/site_config.hpp"
+#include "support/paths.hpp"
+
+namespace roadwarden::edge {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class SiteConfigTest : public ::testing::Test {
+ protected:
+  fs::path write(const std::string& text) {
+    const fs::path p = dir_ / "site.toml";
+    std::ofstream(p) << text;
+    return p;
+  }
+  std::string error_of(const std::string& text) {
+    try {
+      (void)load_site_config(write(text));
+    } catch (const InvalidInput& e) {
+      return e.what();
+    }
+    return "(no error)";
+  }
+
+  roadwarden::testing::TempDir tmp_;
+  fs::path dir_ = tmp_.path();
+};
+
+constexpr const char* kMinimal = R"(
+[site]
+id = "s1"
+[spool]
+dir = "spool"
+[[camera]]
+id = "cam-1"
+file = "clip.mp4"
+)";
+
+TEST_F(SiteConfigTest, MinimalConfigGetsDocumentedDefaults) {
+  const SiteConfig c = load_site_config(write(kMinimal));
+  EXPECT_EQ(c.site_id, "s1");
+  EXPECT_EQ(c.spool_dir, fs::absolute(dir_) / "spool");
+  EXPECT_EQ(c.engine, "learned");
+  EXPECT_EQ(c.non_violation_max_age, std::chrono::hours(72));
+  EXPECT_FALSE(c.upload.has_value());
+  ASSERT_EQ(c.cameras.size(), 1u);
+  EXPECT_EQ(c.cameras[0].file, fs::absolute(dir_) / "clip.mp4");
+  EXPECT_EQ(c.cameras[0].detect_every, 2);
+  EXPECT_EQ(c.cameras[0].overflow, Overflow::block);
+  EXPECT_FALSE(c.cameras[0].start_time.has_value());
+}
+
+TEST_F(SiteConfigTest, ExampleSiteTomlParses) {
+  const SiteConfig c =
+      load_site_config(roadwarden::testing::source_dir() / "examples" / "site.toml");
+  EXPECT_EQ(c.site_id, "example-site");
+  EXPECT_EQ(c.timezone, "Asia/Tashkent");
+  ASSERT_EQ(c.cameras.size(), 1u);
+  ASSERT_TRUE(c.cameras[0].start_time.has_value());
+  EXPECT_EQ(to_iso8601(*c.cameras[0].start_time), "2026-11-29T12:00:00.000Z");
+  EXPECT_EQ(c.cameras[0].tracker.min_votes, 2);
+}
+
+TEST_F(SiteConfigTest, StreamsDropOldestByDefault) {
+  const SiteConfig c = load_site_config(write(R"(
+[site]
+id = "s1"
+[spool]
+dir = "/tmp/x"
+[[camera]]
+id = "a"
+url = "rtsp://10.0.0.1/stream"
+)"));
+  EXPECT_EQ(c.cameras[0].overflow, Overflow::drop_oldest);
+}
+
+TEST_F(SiteConfigTest, RejectsUnknownKeyNamingFileAndKey) {
+  const std::string e = error_of(std::string(kMinimal) + "detect_evry = 3\n");
+  EXPECT_THAT(e, HasSubstr("site.toml"));
+  EXPECT_THAT(e, HasSubstr("camera[0].detect_evry"));
+  EXPECT_THAT(e, HasSubstr("unknown key"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\nengin = \"x\"\n"),
+              HasSubstr("reader.engin: unknown key"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[surprise]\n"), HasSubstr("surprise: unknown key"));
+}
+
+TEST_F(SiteConfigTest, RejectsOutOfRangeAndWrongTypes) {
+  EXPECT_THAT(error_of(std::string(kMinimal) + "detect_every = 0\n"),
+              HasSubstr("camera[0].detect_every: must be in 1..10, got 0"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "realtime = \"yes\"\n"),
+              HasSubstr("camera[0].realtime: must be true or false"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[camera.tracker]\nmin_votes = 0\n"),
+              HasSubstr("camera[0].tracker.min_votes"));
+}
+
+TEST_F(SiteConfigTest, RejectsMissingOrAmbiguousSources) {
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\n[spool]\ndir = \"d\"\n"),
+              HasSubstr("at least one [[camera]]"));
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\n[spool]\ndir = \"d\"\n[[camera]]\nid = \"a\"\n"),
+              HasSubstr("exactly one of url, file or folder"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "url = \"rtsp://h/s\"\n"),
+              HasSubstr("exactly one of url, file or folder"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[[camera]]\nid = \"cam-1\"\nfile = \"b.mp4\"\n"),
+              HasSubstr("duplicate camera id"));
+}
+
+TEST_F(SiteConfigTest, RefusesPlainHttpUpload) {
+  EXPECT_THAT(error_of(std::string(kMinimal) +
+                       "[upload]\nurl = \"http://server:8080\"\nca_file = \"ca.pem\"\n"),
+              HasSubstr("upload.url: must start with https://"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[upload]\nurl = \"https://server:8443\"\n"),
+              HasSubstr("upload.ca_file: is required"));
+}
+
+TEST_F(SiteConfigTest, ReportsSyntaxErrorsAndMissingFile) {
+  EXPECT_THAT(error_of("[site\nid="), HasSubstr("not valid TOML"));
+  EXPECT_THROW((void)load_site_config(dir_ / "absent.toml"), IoError);
+}
+
+}  // namespace
+}  // namespace roadwarden::edge
