@@ -1,0 +1,230 @@
+#include "video/folder_source.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/errors.hpp"
+
+namespace roadwarden::video {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FileStat {
+  std::uintmax_t size = 0;
+  std::int64_t mtime_ms = 0;
+  bool regular = false;
+};
+
+std::optional<FileStat> stat_file(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  FileStat out;
+  out.regular = S_ISREG(st.st_mode);
+  out.size = static_cast<std::uintmax_t>(st.st_size);
+  out.mtime_ms = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 +
+                 static_cast<std::int64_t>(st.st_mtim.tv_nsec) / 1000000;
+  return out;
+}
+
+bool is_image_name(const std::string& name) {
+  std::string ext = fs::path(name).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static constexpr std::array<const char*, 4> kExt = {".jpg", ".jpeg", ".png", ".bmp"};
+  return std::any_of(kExt.begin(), kExt.end(), [&](const char* e) { return ext == e; });
+}
+
+// JPEG data must end with the end-of-image marker FF D9 (padding zeros after it allowed);
+// libjpeg otherwise "decodes" a truncated upload into a partly grey image.
+bool jpeg_complete(const std::vector<unsigned char>& data) {
+  std::size_t end = data.size();
+  while (end > 0 && data[end - 1] == 0x00) --end;
+  return end >= 2 && data[end - 2] == 0xFF && data[end - 1] == 0xD9;
+}
+
+}  // namespace
+
+FolderFrameSource::FolderFrameSource(FolderSourceOptions options, const Clock& clock,
+                                     HealthSink health)
+    : options_(std::move(options)), clock_(clock), health_(std::move(health)) {
+  if (options_.poll_ms <= 0) {
+    throw InvalidInput(fmt::format("poll_ms must be > 0 (got {})", options_.poll_ms));
+  }
+  if (options_.settle_ms < 0) {
+    throw InvalidInput(fmt::format("settle_ms must be >= 0 (got {})", options_.settle_ms));
+  }
+  std::error_code ec;
+  if (!fs::is_directory(options_.dir, ec)) {
+    throw IoError(fmt::format("{}: not an existing folder", options_.dir.string()));
+  }
+}
+
+std::optional<Frame> FolderFrameSource::next() {
+  while (!ended_ && !stop_.requested()) {
+    while (!ready_.empty() && !stop_.requested()) {
+      const auto [name, settled] = ready_.front();
+      ready_.pop_front();
+      if (std::optional<Frame> frame = take(name, settled)) return frame;
+    }
+    if (stop_.requested()) break;
+    scan();
+    if (!ready_.empty()) continue;
+    if (stop_.wait_for(std::chrono::milliseconds(options_.poll_ms))) break;
+  }
+  if (!ended_) {
+    ended_ = true;
+    emit(HealthEvent::Kind::ended, "stopped");
+  }
+  return std::nullopt;
+}
+
+void FolderFrameSource::scan() {
+  const UtcTime now = clock_.now();
+  std::error_code ec;
+  std::vector<std::pair<std::string, FileStat>> files;
+  fs::directory_iterator it(options_.dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.front() == '.') continue;
+    const std::optional<FileStat> st = stat_file(it->path());
+    if (!st || !st->regular) continue;
+    files.emplace_back(name, *st);
+  }
+  if (ec) {
+    if (!lost_since_) lost_since_ = now;
+    ++list_failures_;
+    emit(HealthEvent::Kind::lost, fmt::format("cannot list the folder: {}", ec.message()), 0,
+         list_failures_);
+    return;
+  }
+  if (!listed_once_) {
+    listed_once_ = true;
+    emit(HealthEvent::Kind::connected, "");
+  } else if (lost_since_) {
+    emit(HealthEvent::Kind::reconnected, "", now.unix_ms - lost_since_->unix_ms);
+  }
+  lost_since_.reset();
+  list_failures_ = 0;
+
+  std::set<std::string> present;
+  std::vector<std::string> settled;
+  for (const auto& [name, st] : files) {
+    present.insert(name);
+    if (done_.count({name, st.size, st.mtime_ms}) != 0) continue;
+    auto found = pending_.find(name);
+    if (found == pending_.end() || found->second.size != st.size ||
+        found->second.mtime_ms != st.mtime_ms) {
+      found = pending_.insert_or_assign(name, Seen{st.size, st.mtime_ms, now}).first;
+    }
+    if (now.unix_ms - found->second.unchanged_since.unix_ms >= options_.settle_ms) {
+      settled.push_back(name);
+    }
+  }
+  std::erase_if(pending_, [&](const auto& kv) { return present.count(kv.first) == 0; });
+  std::erase_if(done_, [&](const auto& t) { return present.count(std::get<0>(t)) == 0; });
+  std::sort(settled.begin(), settled.end());
+  for (const std::string& name : settled) {
+    ready_.emplace_back(name, pending_.at(name));
+    pending_.erase(name);
+  }
+}
+
+std::optional<Frame> FolderFrameSource::take(const std::string& name, const Seen& settled) {
+  const fs::path path = options_.dir / name;
+  const std::optional<FileStat> st = stat_file(path);
+  if (!st || !st->regular) return std::nullopt;  // gone meanwhile
+  const Seen seen{st->size, st->mtime_ms, clock_.now()};
+  if (seen.size != settled.size || seen.mtime_ms != settled.mtime_ms) {
+    pending_.insert_or_assign(name, seen);  // written again since it settled: wait again
+    return std::nullopt;
+  }
+
+  cv::Mat image;
+  std::string problem;
+  if (!is_image_name(name)) {
+    problem = "not an image file (expected .jpg, .jpeg, .png or .bmp)";
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)),
+                                    std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      problem = "cannot read the file";
+    } else if (data.empty()) {
+      problem = "empty file";
+    } else if (data.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !jpeg_complete(data)) {
+      problem = "truncated JPEG (no end-of-image marker)";
+    } else {
+      try {
+        image = cv::imdecode(data, cv::IMREAD_COLOR);
+      } catch (const cv::Exception&) {
+        image.release();
+      }
+      if (image.empty()) problem = "cannot decode the image";
+    }
+  }
+  finish_file(name, seen);
+  if (!problem.empty()) {
+    emit(HealthEvent::Kind::decode_error, fmt::format("{}: {}", path.string(), problem));
+    return std::nullopt;
+  }
+
+  Frame frame;
+  frame.image = std::move(image);
+  frame.index = next_index_++;
+  frame.sequence = options_.first_sequence + frame.index;
+  frame.capture_time = UtcTime{st->mtime_ms};
+  if (!first_capture_ms_) first_capture_ms_ = st->mtime_ms;
+  frame.position_ms = static_cast<double>(st->mtime_ms - *first_capture_ms_);
+  return frame;
+}
+
+void FolderFrameSource::finish_file(const std::string& name, const Seen& seen) {
+  if (!options_.delete_after_read) {
+    done_.insert({name, seen.size, seen.mtime_ms});
+    return;
+  }
+  std::error_code ec;
+  fs::remove(options_.dir / name, ec);
+  if (ec) {
+    throw IoError(fmt::format("{}: cannot delete after reading: {}", (options_.dir / name).string(),
+                              ec.message()));
+  }
+}
+
+void FolderFrameSource::stop() {
+  stop_.request();
+}
+
+std::string FolderFrameSource::describe() const {
+  return options_.dir.string();
+}
+
+void FolderFrameSource::emit(HealthEvent::Kind kind, std::string detail, std::int64_t gap_ms,
+                             int attempt) {
+  if (!health_) return;
+  HealthEvent event;
+  event.kind = kind;
+  event.time = clock_.now();
+  event.source = describe();
+  event.detail = std::move(detail);
+  event.gap_ms = gap_ms;
+  event.attempt = attempt;
+  health_(event);
+}
+
+}  // namespace roadwarden::video

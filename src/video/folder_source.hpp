@@ -1,0 +1,100 @@
+// Frames from a folder of still images, for cameras that upload JPEGs (e.g. by FTP).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "core/time.hpp"
+#include "video/frame.hpp"
+#include "video/stop_signal.hpp"
+
+namespace roadwarden::video {
+
+/// Options of FolderFrameSource, validated by its constructor (InvalidInput names the field).
+struct FolderSourceOptions {
+  /// The folder the camera uploads into (not recursive). Must exist.
+  std::filesystem::path dir;
+  /// How often the folder is listed, milliseconds (> 0). Default 500.
+  int poll_ms = 500;
+  /// A file is read only when its size and modification time stayed unchanged for this long,
+  /// milliseconds (>= 0), so uploads in progress are not read half-written. Default 1000.
+  int settle_ms = 1000;
+  /// Remove each file once read, decodable or not (privacy: frames are not kept on disk).
+  /// false = remember the files read (name, size, mtime) and skip them while unchanged.
+  /// Default true.
+  bool delete_after_read = true;
+  /// Sequence number of the first frame; later frames count up from it. Default 0.
+  std::int64_t first_sequence = 0;
+};
+
+/// Watches a folder and delivers each image in it once.
+///
+/// Each poll lists the folder; files whose names start with '.' (FTP servers' temporary upload
+/// names) and non-regular files are ignored. A file is taken once its size and mtime were
+/// unchanged for settle_ms (measured with `clock`); the files taken in one poll are read in
+/// name order. Image files (.jpg .jpeg .png .bmp, any case) are decoded with cv::imdecode; a
+/// JPEG without its end-of-image marker counts as truncated. A file that is not an image or
+/// cannot be decoded is reported as `decode_error` and skipped; either way it is deleted (or
+/// remembered), so it is never retried.
+///
+/// Frames: BGR 8-bit H×W×3. `capture_time` = the file's modification time (UTC, millisecond
+/// precision; with FTP uploads this is normally when the upload finished, unless the camera
+/// sets it). `index` counts frames delivered; `sequence` = first_sequence + index;
+/// `position_ms` = capture_time minus the first frame's capture_time (negative when a later
+/// file carries an older mtime).
+/// Health events: `connected` on the first successful listing, `lost` when the folder cannot
+/// be listed (it vanished or became unreadable; retried every poll), `reconnected` when it can
+/// again, `decode_error` per bad file, `ended` after stop().
+///
+/// Threading: next() from one thread; stop() and describe() from any thread. stop() ends a
+/// poll wait at once.
+class FolderFrameSource final : public FrameSource {
+ public:
+  /// Validates `options`: InvalidInput for out-of-range fields, IoError when `dir` is not an
+  /// existing folder. `clock` must outlive the source; `health` is called on the next() thread.
+  FolderFrameSource(FolderSourceOptions options, const Clock& clock, HealthSink health = {});
+
+  /// Blocks until the next image is ready; nullopt only after stop(). Throws IoError when a
+  /// file read cannot be deleted (delete_after_read) — retrying would read it again forever.
+  [[nodiscard]] std::optional<Frame> next() override;
+  /// Makes next() return nullopt promptly. Thread-safe.
+  void stop() override;
+  /// The folder path.
+  [[nodiscard]] std::string describe() const override;
+
+ private:
+  struct Seen {
+    std::uintmax_t size = 0;
+    std::int64_t mtime_ms = 0;
+    UtcTime unchanged_since;
+  };
+  void scan();
+  std::optional<Frame> take(const std::string& name, const Seen& settled);
+  void finish_file(const std::string& name, const Seen& seen);
+  void emit(HealthEvent::Kind kind, std::string detail, std::int64_t gap_ms = 0, int attempt = 0);
+
+  FolderSourceOptions options_;
+  const Clock& clock_;
+  HealthSink health_;
+  StopSignal stop_;
+
+  // Reader-thread state (only next() touches it).
+  std::map<std::string, Seen> pending_;  // files seen but not yet settled or read, by name
+  std::deque<std::pair<std::string, Seen>> ready_;                        // settled, in name order
+  std::set<std::tuple<std::string, std::uintmax_t, std::int64_t>> done_;  // keep mode: read
+  bool listed_once_ = false;
+  int list_failures_ = 0;
+  std::optional<UtcTime> lost_since_;
+  bool ended_ = false;
+  std::int64_t next_index_ = 0;
+  std::optional<std::int64_t> first_capture_ms_;
+};
+
+}  // namespace roadwarden::video

@@ -1,0 +1,208 @@
+#include "video/folder_source.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "core/errors.hpp"
+#include "support/paths.hpp"
+#include "unit/video/source_test_support.hpp"
+
+namespace roadwarden::video {
+namespace {
+
+namespace fs = std::filesystem;
+using roadwarden::testing::TempDir;
+using testing::elapsed_ms;
+using testing::EventLog;
+using Kind = HealthEvent::Kind;
+using std::chrono::milliseconds;
+
+constexpr std::int64_t kStart = 1795985742000;  // 2026-11-29T20:55:42Z
+
+std::vector<unsigned char> jpeg(int width, int height, int shade) {
+  cv::Mat img(height, width, CV_8UC3, cv::Scalar(shade, 255 - shade, 90));
+  cv::putText(img, "RW", cv::Point(5, height / 2), cv::FONT_HERSHEY_SIMPLEX, 1.0,
+              cv::Scalar(255, 255, 255), 2);
+  std::vector<unsigned char> data;
+  cv::imencode(".jpg", img, data);
+  return data;
+}
+
+void write_bytes(const fs::path& path, const std::vector<unsigned char>& data, std::size_t from,
+                 std::size_t to, bool append) {
+  std::ofstream out(path, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
+  out.write(reinterpret_cast<const char*>(data.data() + from),
+            static_cast<std::streamsize>(to - from));
+}
+
+void write_file(const fs::path& path, const std::vector<unsigned char>& data) {
+  write_bytes(path, data, 0, data.size(), false);
+}
+
+void set_mtime(const fs::path& path, std::int64_t unix_ms) {
+  const timespec t{static_cast<time_t>(unix_ms / 1000),
+                   static_cast<long>(unix_ms % 1000) * 1000000};
+  const timespec times[2] = {t, t};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+FolderSourceOptions options(const fs::path& dir, int settle_ms, bool delete_after_read = true) {
+  FolderSourceOptions o;
+  o.dir = dir;
+  o.poll_ms = 50;
+  o.settle_ms = settle_ms;
+  o.delete_after_read = delete_after_read;
+  return o;
+}
+
+TEST(FolderFrameSource, ReadsImagesInNameOrderWithMtimeAsCaptureTimeAndDeletesThem) {
+  const TempDir dir;
+  write_file(dir.path() / "b.jpg", jpeg(200, 100, 10));
+  write_file(dir.path() / "a.jpg", jpeg(320, 240, 200));
+  set_mtime(dir.path() / "b.jpg", kStart + 123);
+  set_mtime(dir.path() / "a.jpg", kStart + 456);  // newer mtime, but a.jpg sorts first
+  const SystemClock clock;
+  EventLog log;
+  FolderFrameSource source(options(dir.path(), 100), clock, log.sink());
+
+  const auto a = source.next();
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->image.size(), cv::Size(320, 240));
+  EXPECT_EQ(a->image.type(), CV_8UC3);
+  EXPECT_EQ(a->capture_time.unix_ms, kStart + 456);
+  EXPECT_FALSE(fs::exists(dir.path() / "a.jpg"));  // deleted once read
+
+  const auto b = source.next();
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->image.size(), cv::Size(200, 100));
+  EXPECT_EQ(b->capture_time.unix_ms, kStart + 123);
+  EXPECT_GT(b->sequence, a->sequence);
+  EXPECT_EQ(b->index, 1);
+  EXPECT_FALSE(fs::exists(dir.path() / "b.jpg"));
+  EXPECT_EQ(log.count(Kind::connected), 1);
+  EXPECT_EQ(log.count(Kind::decode_error), 0);
+}
+
+TEST(FolderFrameSource, WaitsUntilAnUploadHasSettled) {
+  const TempDir dir;
+  const SystemClock clock;
+  EventLog log;
+  constexpr int kSettleMs = 300;
+  FolderFrameSource source(options(dir.path(), kSettleMs), clock, log.sink());
+
+  const std::vector<unsigned char> renamed = jpeg(64, 48, 30);
+  const std::vector<unsigned char> growing = jpeg(640, 480, 120);
+  // An upload to a hidden temporary name, renamed when complete.
+  write_file(dir.path() / ".upload-1.tmp", renamed);
+  // An upload still in progress under its final name: appended every 100 ms.
+  const std::size_t chunk = growing.size() / 6;
+  write_bytes(dir.path() / "cam-2.jpg", growing, 0, chunk, false);
+  std::atomic<std::int64_t> last_write_ms{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread writer([&] {
+    fs::rename(dir.path() / ".upload-1.tmp", dir.path() / "cam-1.jpg");
+    for (std::size_t from = chunk; from < growing.size(); from += chunk) {
+      std::this_thread::sleep_for(milliseconds(100));
+      write_bytes(dir.path() / "cam-2.jpg", growing, from, std::min(from + chunk, growing.size()),
+                  true);
+      last_write_ms = elapsed_ms(t0);
+    }
+  });
+
+  const auto first = source.next();
+  const auto second = source.next();
+  const std::int64_t second_at = elapsed_ms(t0);
+  writer.join();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(first->image.size(), cv::Size(64, 48));
+  EXPECT_EQ(second->image.size(), cv::Size(640, 480));  // the whole upload, not a prefix
+  EXPECT_GE(second_at - last_write_ms.load(), kSettleMs - 20);
+  EXPECT_EQ(log.count(Kind::decode_error), 0);
+}
+
+TEST(FolderFrameSource, BadFilesReportDecodeErrorAndAreSkippedAndDeleted) {
+  const TempDir dir;
+  const std::vector<unsigned char> good = jpeg(100, 80, 50);
+  std::ofstream(dir.path() / "a-notes.txt") << "not an image\n";
+  std::ofstream(dir.path() / "b-text.jpg") << "not a jpeg either\n";
+  write_bytes(dir.path() / "c-truncated.jpg", good, 0, good.size() / 2, false);
+  write_file(dir.path() / "d-good.jpg", good);
+  const SystemClock clock;
+  EventLog log;
+  FolderFrameSource source(options(dir.path(), 0), clock, log.sink());
+
+  const auto frame = source.next();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->image.size(), cv::Size(100, 80));
+  EXPECT_EQ(frame->index, 0);
+  ASSERT_EQ(log.count(Kind::decode_error), 3);
+  for (const char* name : {"a-notes.txt", "b-text.jpg", "c-truncated.jpg", "d-good.jpg"}) {
+    EXPECT_FALSE(fs::exists(dir.path() / name)) << name << " was not removed";
+  }
+  std::string details;
+  for (const HealthEvent& e : log.events()) details += e.detail + "\n";
+  EXPECT_NE(details.find("truncated"), std::string::npos) << details;
+  EXPECT_NE(details.find("a-notes.txt"), std::string::npos) << details;
+}
+
+TEST(FolderFrameSource, KeepModeReadsEachFileOnceAndLeavesItInPlace) {
+  const TempDir dir;
+  write_file(dir.path() / "a.jpg", jpeg(90, 60, 10));
+  const SystemClock clock;
+  EventLog log;
+  FolderFrameSource source(options(dir.path(), 0, false), clock, log.sink());
+
+  const auto a = source.next();
+  ASSERT_TRUE(a.has_value());
+  EXPECT_EQ(a->image.size(), cv::Size(90, 60));
+  EXPECT_TRUE(fs::exists(dir.path() / "a.jpg"));
+
+  auto pending = std::async(std::launch::async, [&] { return source.next(); });
+  EXPECT_EQ(pending.wait_for(milliseconds(300)), std::future_status::timeout)
+      << "a.jpg was delivered twice";
+  write_file(dir.path() / "b.jpg", jpeg(50, 40, 99));
+  ASSERT_EQ(pending.wait_for(milliseconds(3000)), std::future_status::ready);
+  const auto b = pending.get();
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(b->image.size(), cv::Size(50, 40));
+  EXPECT_TRUE(fs::exists(dir.path() / "a.jpg"));
+  EXPECT_TRUE(fs::exists(dir.path() / "b.jpg"));
+}
+
+TEST(FolderFrameSource, StopUnblocksAWaitingNext) {
+  const TempDir dir;
+  const SystemClock clock;
+  EventLog log;
+  FolderSourceOptions o = options(dir.path(), 0);
+  o.poll_ms = 60000;  // would wait a minute for the next listing
+  FolderFrameSource source(o, clock, log.sink());
+  auto pending = std::async(std::launch::async, [&] { return source.next(); });
+  std::this_thread::sleep_for(milliseconds(100));
+  const auto start = std::chrono::steady_clock::now();
+  source.stop();
+  ASSERT_EQ(pending.wait_for(milliseconds(1500)), std::future_status::ready);
+  EXPECT_FALSE(pending.get().has_value());
+  EXPECT_LT(elapsed_ms(start), 1500);
+  EXPECT_EQ(log.count(Kind::ended), 1);
+}
+
+TEST(FolderFrameSource, RejectsMissingFolderAndBadOptions) {
+  const TempDir dir;
+  const SystemClock clock;
+  EXPECT_THROW(FolderFrameSource(options(dir.path() / "absent", 0), clock), IoError);
+  FolderSourceOptions o = options(dir.path(), 0);
+  o.poll_ms = 0;
+  EXPECT_THROW(FolderFrameSource(o, clock), InvalidInput);
+}
+
+}  // namespace
+}  // namespace roadwarden::video
