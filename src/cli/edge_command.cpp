@@ -37,6 +37,9 @@ int EdgeCommand::run() const {
 
   // SIGINT / SIGTERM stop the agent cleanly (queued frames and live tracks are spooled).
   // They are blocked here, before any thread starts, so only the waiter below receives them.
+  // A server closing an HTTPS connection mid-write must not kill the agent (the uploader
+  // sees the error and retries).
+  ::signal(SIGPIPE, SIG_IGN);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -1,0 +1,320 @@
+// End-to-end benchmark of the camera agent's per-camera work (decode → plate reader → tracker),
+// on clips whose truth is known. One command prints every figure with its baseline:
+//
+//   build/bench/edge_bench accuracy [--clips 6] [--photo-clips 10]
+//       per-pass read accuracy and duplicate passes (tracker, detection every frame) against
+//       per-frame accuracy (every frame read on its own) on the same clips: synthetic road
+//       scenes and, when ../shared/data/plates-train is present, real photos animated as an
+//       approaching vehicle (reported separately);
+//   build/bench/edge_bench throughput [--seconds 10]
+//       frames per second on ONE core, 1080p and 4K, detection every 2nd and 3rd frame with
+//       tracking in between, against detection on every frame (the baseline, same command);
+//   build/bench/edge_bench soak --minutes 30
+//       resident memory of one stream over a long run (the clip looped), sampled every 10 s,
+//       with the least-squares slope after the first minute.
+//
+// Clips are rendered by tests/support/traffic_video into a temporary folder and deleted.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <opencv2/core.hpp>
+
+#include "alpr/engines.hpp"
+#include "core/geometry.hpp"
+#include "edge/camera_pipeline.hpp"
+#include "support/paths.hpp"
+#include "support/traffic_video.hpp"
+#include "video/file_source.hpp"
+#include "video/tracker.hpp"
+
+namespace fs = std::filesystem;
+using namespace roadwarden;
+
+namespace {
+
+double iou_quads(const Quad& a, const Quad& b) { return iou(a.bounding_box(), b.bounding_box()); }
+
+/// Truth plate of vehicle `v` on `frame`, if it is visible there.
+const testing::PlateInFrame* plate_on(const testing::VehicleTruth& v, int frame) {
+  for (const auto& p : v.plates)
+    if (p.frame == frame) return p.visible ? &p : nullptr;
+  return nullptr;
+}
+
+struct Score {
+  // Per frame: visible truth plates (at least min_height px tall) and those read exactly.
+  long frame_plates = 0;
+  long frame_correct = 0;
+  // Per pass: truth vehicles, vehicles with a correct pass, passes, duplicate and false passes.
+  long vehicles = 0;
+  long vehicles_correct = 0;
+  long passes = 0;
+  long duplicates = 0;
+  long false_passes = 0;
+  void add(const Score& o) {
+    frame_plates += o.frame_plates;
+    frame_correct += o.frame_correct;
+    vehicles += o.vehicles;
+    vehicles_correct += o.vehicles_correct;
+    passes += o.passes;
+    duplicates += o.duplicates;
+    false_passes += o.false_passes;
+  }
+};
+
+/// Reads every frame of `mp4` with `reader`, scores each frame's reads against the truth, and
+/// feeds the same reads to a tracker to score its passes. A vehicle counts when its plate is
+/// visible on at least 10 frames; a pass belongs to the vehicle whose plate overlaps its best
+/// corners on its best frame (IoU >= 0.3).
+Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alpr::Alpr& reader) {
+  video::FileFrameSource source(mp4, video::FileSourceOptions{});
+  video::Tracker tracker("bench");
+  std::vector<video::Pass> passes;
+  Score s;
+  while (std::optional<video::Frame> f = source.next()) {
+    const int idx = static_cast<int>(f->index);
+    const std::vector<PlateResult> reads = reader.read(f->image);
+    for (const auto& v : truth.vehicles) {
+      const testing::PlateInFrame* p = plate_on(v, idx);
+      if (!p) continue;
+      ++s.frame_plates;
+      for (const PlateResult& r : reads) {
+        if (iou_quads(r.corners, p->corners) >= 0.3 && r.text == v.text) {
+          ++s.frame_correct;
+          break;
+        }
+      }
+    }
+    for (video::Pass& p : tracker.update(*f, reads)) passes.push_back(std::move(p));
+  }
+  for (video::Pass& p : tracker.finish()) passes.push_back(std::move(p));
+  const double frame_ms = 1000.0 / truth.fps;
+  std::map<std::size_t, int> passes_of;
+  for (const video::Pass& p : passes) {
+    const int best = static_cast<int>(std::lround(
+        static_cast<double>(p.read.best_time.unix_ms) / frame_ms));  // start_time 0
+    std::optional<std::size_t> owner;
+    double best_iou = 0.3;
+    for (std::size_t i = 0; i < truth.vehicles.size(); ++i) {
+      for (const auto& tp : truth.vehicles[i].plates) {
+        if (std::abs(tp.frame - best) > 1) continue;
+        const double o = iou_quads(tp.corners, p.read.best_corners);
+        if (o >= best_iou) {
+          best_iou = o;
+          owner = i;
+        }
+      }
+    }
+    ++s.passes;
+    if (!owner) {
+      ++s.false_passes;
+      continue;
+    }
+    if (++passes_of[*owner] > 1) ++s.duplicates;
+    if (p.read.text == truth.vehicles[*owner].text) passes_of[*owner] += 1000;  // correct mark
+  }
+  for (std::size_t i = 0; i < truth.vehicles.size(); ++i) {
+    const auto& v = truth.vehicles[i];
+    const long visible = std::count_if(v.plates.begin(), v.plates.end(),
+                                       [](const auto& p) { return p.visible; });
+    if (visible < 10) continue;
+    ++s.vehicles;
+    if (passes_of[i] >= 1000) ++s.vehicles_correct;
+  }
+  return s;
+}
+
+void print_score(const std::string& set, const Score& s) {
+  const auto pct = [](long a, long b) { return b ? 100.0 * static_cast<double>(a) / b : 0.0; };
+  fmt::print("| {} | {} clips-vehicles {} | per-frame {:.1f}% ({}/{}) | per-pass {:.1f}% ({}/{}) | "
+             "duplicate passes {:.1f}% ({}/{}) | false passes {} |\n",
+             set, "", s.vehicles, pct(s.frame_correct, s.frame_plates), s.frame_correct,
+             s.frame_plates, pct(s.vehicles_correct, s.vehicles), s.vehicles_correct, s.vehicles,
+             pct(s.duplicates, s.passes), s.duplicates, s.passes, s.false_passes);
+}
+
+std::unique_ptr<alpr::Alpr> make_reader() {
+  cv::setNumThreads(1);
+  return alpr::make_engine("learned", alpr::AlprOptions{},
+                           testing::source_dir() / "models");
+}
+
+/// A synthetic scene as a fixed enforcement camera frames it: random_traffic_scene with
+/// plates `zoom` times larger than its wide-angle default (an ANPR camera is zoomed so plates
+/// are 20-60 px tall at 1080p).
+testing::TrafficClipSpec enforcement_scene(int seed, cv::Size size, int frames, double zoom) {
+  testing::TrafficClipSpec spec = testing::random_traffic_scene(seed, size, frames, 5);
+  for (auto& v : spec.vehicles) {
+    v.plate_height *= zoom;
+  }
+  return spec;
+}
+
+int run_accuracy(int clips, int photo_clips, double zoom) {
+  const auto reader = make_reader();
+  testing::TempDir tmp;
+  Score synthetic;
+  for (int k = 0; k < clips; ++k) {
+    const testing::TrafficClipSpec spec = enforcement_scene(100 + k, {1920, 1080}, 250, zoom);
+    const fs::path mp4 = tmp.path() / fmt::format("synthetic_{}.mp4", k);
+    const testing::ClipTruth truth = testing::write_traffic_clip(spec, mp4);
+    synthetic.add(score_clip(mp4, truth, *reader));
+    std::cerr << "synthetic clip " << k + 1 << "/" << clips << " done\n";
+  }
+  Score photos;
+  const std::optional<fs::path> shared = testing::shared_dir();
+  int photo_done = 0;
+  if (photo_clips > 0 && shared && fs::exists(*shared / "data" / "plates-train" / "manifest.csv")) {
+    const auto plates = testing::load_located_plates(*shared / "data" / "plates-train");
+    // Evenly spaced photos, so the choice does not depend on anything but the manifest order.
+    for (int k = 0; k < photo_clips && !plates.empty(); ++k) {
+      testing::PhotoClipSpec spec;
+      spec.plate = plates[static_cast<std::size_t>(k) * plates.size() / photo_clips];
+      spec.seed = k + 1;
+      const fs::path mp4 = tmp.path() / fmt::format("photo_{}.mp4", k);
+      const testing::ClipTruth truth = testing::write_photo_clip(spec, mp4);
+      photos.add(score_clip(mp4, truth, *reader));
+      ++photo_done;
+    }
+  }
+  fmt::print("\nPer-pass vs per-frame accuracy (learned reader, 1 thread; tracker on every frame)\n");
+  print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}", clips, zoom), synthetic);
+  if (photo_done)
+    print_score(fmt::format("real photos animated, {} clips", photo_done), photos);
+  else
+    fmt::print("| real photos animated | skipped: ../shared/data/plates-train absent |\n");
+  return 0;
+}
+
+double rss_mb() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+/// Frames per second of decode + read + track over `mp4` with detection every k-th frame.
+double measure_fps(const fs::path& mp4, const alpr::Alpr& reader, int detect_every,
+                   double seconds, long* passes) {
+  const auto t0 = std::chrono::steady_clock::now();
+  long frames = 0;
+  *passes = 0;
+  for (;;) {
+    video::FileFrameSource source(mp4, video::FileSourceOptions{});
+    edge::CameraWorker worker("bench", reader, detect_every, {});
+    while (std::optional<video::Frame> f = source.next()) {
+      *passes += static_cast<long>(worker.process(*f).size());
+      ++frames;
+    }
+    *passes += static_cast<long>(worker.finish().size());
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (elapsed >= seconds) return static_cast<double>(frames) / elapsed;
+  }
+}
+
+int run_throughput(double seconds) {
+  const auto reader = make_reader();
+  testing::TempDir tmp;
+  fmt::print("Throughput, one core (cv::setNumThreads(1)), decode + detect + recognise + track\n");
+  fmt::print("| frame | detection | fps | ms/frame | vs every frame |\n| --- | --- | --- | --- | --- |\n");
+  for (const auto& [name, size] : {std::pair{"1080p", cv::Size(1920, 1080)},
+                                   std::pair{"4K", cv::Size(3840, 2160)}}) {
+    const fs::path mp4 = tmp.path() / fmt::format("{}.mp4", name);
+    (void)testing::write_traffic_clip(enforcement_scene(7, size, 150, 2.0), mp4);
+    double baseline = 0;
+    for (int k : {1, 2, 3}) {
+      long passes = 0;
+      const double fps = measure_fps(mp4, *reader, k, seconds, &passes);
+      if (k == 1) baseline = fps;
+      fmt::print("| {} | every {} frame{} | {:.1f} | {:.1f} | {:.2f}x |\n", name, k,
+                 k == 1 ? "" : "s", fps, 1000.0 / fps, fps / baseline);
+    }
+  }
+  return 0;
+}
+
+int run_soak(double minutes, int detect_every) {
+  const auto reader = make_reader();
+  testing::TempDir tmp;
+  const fs::path mp4 = tmp.path() / "soak.mp4";
+  (void)testing::write_traffic_clip(enforcement_scene(11, {1920, 1080}, 500, 2.0), mp4);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto next_sample = t0;
+  std::vector<std::pair<double, double>> samples;  // (minutes, MB)
+  long frames = 0, passes = 0;
+  edge::CameraWorker worker("soak", *reader, detect_every, {});
+  std::int64_t sequence = 0;
+  fmt::print("minute,rss_mb\n");
+  for (;;) {
+    video::FileFrameSource source(mp4, video::FileSourceOptions{});
+    while (std::optional<video::Frame> f = source.next()) {
+      f->sequence = sequence++;
+      f->capture_time.unix_ms = sequence * 40;  // continuous time across loops
+      passes += static_cast<long>(worker.process(*f).size());
+      ++frames;
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_sample) {
+        const double m = std::chrono::duration<double>(now - t0).count() / 60.0;
+        samples.emplace_back(m, rss_mb());
+        fmt::print("{:.2f},{:.1f}\n", m, samples.back().second);
+        std::fflush(stdout);
+        next_sample += std::chrono::seconds(10);
+        if (m >= minutes) {
+          double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, peak = 0;
+          for (const auto& [x, y] : samples) {
+            peak = std::max(peak, y);
+            if (x < 1.0) continue;
+            n += 1;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+          }
+          const double slope = n > 1 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
+          fmt::print("soak: {:.1f} min, {} frames, {} passes, peak RSS {:.1f} MB, slope after "
+                     "the first minute {:+.3f} MB/min\n",
+                     m, frames, passes, peak, slope);
+          return 0;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Camera-agent benchmarks: per-pass accuracy, throughput, memory"};
+  app.require_subcommand(1);
+  int clips = 6, photo_clips = 10, detect_every = 2;
+  double seconds = 10, minutes = 30, zoom = 2.0;
+  CLI::App* acc = app.add_subcommand("accuracy", "per-pass vs per-frame accuracy");
+  acc->add_option("--clips", clips, "synthetic clips")->check(CLI::Range(1, 100));
+  acc->add_option("--photo-clips", photo_clips, "animated real photos")->check(CLI::Range(0, 500));
+  acc->add_option("--zoom", zoom, "plate size factor over random_traffic_scene")
+      ->check(CLI::Range(0.5, 6.0));
+  CLI::App* thr = app.add_subcommand("throughput", "frames per second on one core");
+  thr->add_option("--seconds", seconds, "seconds per measurement")->check(CLI::Range(1.0, 600.0));
+  CLI::App* soak = app.add_subcommand("soak", "resident memory over a long run");
+  soak->add_option("--minutes", minutes, "run length")->check(CLI::Range(0.5, 600.0));
+  soak->add_option("--detect-every", detect_every)->check(CLI::Range(1, 10));
+  CLI11_PARSE(app, argc, argv);
+  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom);
+  if (thr->parsed()) return run_throughput(seconds);
+  return run_soak(minutes, detect_every);
+}
