@@ -6,6 +6,7 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
@@ -27,6 +28,8 @@ void EdgeCommand::add_to(CLI::App& app, int& status) {
 }
 
 int EdgeCommand::run() const {
+  // Logs go to stderr; stdout carries only the JSON summary.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("edge"));
   edge::SiteConfig site = edge::load_site_config(config);
   ReaderOptions reader;
   reader.engine = site.engine;
