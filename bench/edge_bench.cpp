@@ -24,6 +24,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,7 +80,8 @@ struct Score {
 /// feeds the same reads to a tracker to score its passes. A vehicle counts when its plate is
 /// visible on at least 10 frames; a pass belongs to the vehicle whose plate overlaps its best
 /// corners on its best frame (IoU >= 0.3).
-Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alpr::Alpr& reader) {
+Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alpr::Alpr& reader,
+                 bool verbose) {
   video::FileFrameSource source(mp4, video::FileSourceOptions{});
   video::Tracker tracker("bench");
   std::vector<video::Pass> passes;
@@ -103,6 +105,7 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
   for (video::Pass& p : tracker.finish()) passes.push_back(std::move(p));
   const double frame_ms = 1000.0 / truth.fps;
   std::map<std::size_t, int> passes_of;
+  std::map<std::size_t, std::string> texts_of;  // the passes' texts per vehicle, for --verbose
   for (const video::Pass& p : passes) {
     const int best = static_cast<int>(std::lround(
         static_cast<double>(p.read.best_time.unix_ms) / frame_ms));  // start_time 0
@@ -123,6 +126,7 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
       ++s.false_passes;
       continue;
     }
+    texts_of[*owner] += " " + (p.read.text.empty() ? "(unreadable)" : p.read.text);
     if (++passes_of[*owner] > 1) ++s.duplicates;
     if (p.read.text == truth.vehicles[*owner].text) passes_of[*owner] += 1000;  // correct mark
   }
@@ -133,6 +137,15 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
     if (visible < 10) continue;
     ++s.vehicles;
     if (passes_of[i] >= 1000) ++s.vehicles_correct;
+    if (verbose && (passes_of[i] < 1000 || passes_of[i] > 1001)) {
+      const double max_h = std::accumulate(v.plates.begin(), v.plates.end(), 0.0,
+                                           [](double m, const auto& p) {
+                                             return p.visible ? std::max(m, p.corners.height()) : m;
+                                           });
+      std::cerr << fmt::format("  {} {}: truth {} ({} visible frames, plate up to {:.0f} px) -> passes:{}\n",
+                               mp4.filename().string(), i, v.text, visible, max_h,
+                               texts_of[i].empty() ? " none" : texts_of[i]);
+    }
   }
   return s;
 }
@@ -163,7 +176,7 @@ testing::TrafficClipSpec enforcement_scene(int seed, cv::Size size, int frames, 
   return spec;
 }
 
-int run_accuracy(int clips, int photo_clips, double zoom) {
+int run_accuracy(int clips, int photo_clips, double zoom, bool verbose) {
   const auto reader = make_reader();
   testing::TempDir tmp;
   Score synthetic;
@@ -171,7 +184,7 @@ int run_accuracy(int clips, int photo_clips, double zoom) {
     const testing::TrafficClipSpec spec = enforcement_scene(100 + k, {1920, 1080}, 250, zoom);
     const fs::path mp4 = tmp.path() / fmt::format("synthetic_{}.mp4", k);
     const testing::ClipTruth truth = testing::write_traffic_clip(spec, mp4);
-    synthetic.add(score_clip(mp4, truth, *reader));
+    synthetic.add(score_clip(mp4, truth, *reader, verbose));
     std::cerr << "synthetic clip " << k + 1 << "/" << clips << " done\n";
   }
   Score photos;
@@ -186,7 +199,7 @@ int run_accuracy(int clips, int photo_clips, double zoom) {
       spec.seed = k + 1;
       const fs::path mp4 = tmp.path() / fmt::format("photo_{}.mp4", k);
       const testing::ClipTruth truth = testing::write_photo_clip(spec, mp4);
-      photos.add(score_clip(mp4, truth, *reader));
+      photos.add(score_clip(mp4, truth, *reader, verbose));
       ++photo_done;
     }
   }
@@ -308,13 +321,15 @@ int main(int argc, char** argv) {
   acc->add_option("--photo-clips", photo_clips, "animated real photos")->check(CLI::Range(0, 500));
   acc->add_option("--zoom", zoom, "plate size factor over random_traffic_scene")
       ->check(CLI::Range(0.5, 6.0));
+  bool verbose = false;
+  acc->add_flag("--verbose", verbose, "list every vehicle read wrongly or more than once (stderr)");
   CLI::App* thr = app.add_subcommand("throughput", "frames per second on one core");
   thr->add_option("--seconds", seconds, "seconds per measurement")->check(CLI::Range(1.0, 600.0));
   CLI::App* soak = app.add_subcommand("soak", "resident memory over a long run");
   soak->add_option("--minutes", minutes, "run length")->check(CLI::Range(0.5, 600.0));
   soak->add_option("--detect-every", detect_every)->check(CLI::Range(1, 10));
   CLI11_PARSE(app, argc, argv);
-  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom);
+  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, verbose);
   if (thr->parsed()) return run_throughput(seconds);
   return run_soak(minutes, detect_every);
 }
