@@ -22,6 +22,7 @@ namespace fs = std::filesystem;
 using roadwarden::testing::TempDir;
 using testing::elapsed_ms;
 using testing::EventLog;
+using testing::Watchdog;
 using Kind = HealthEvent::Kind;
 using std::chrono::milliseconds;
 
@@ -72,6 +73,7 @@ TEST(FolderFrameSource, ReadsImagesInNameOrderWithMtimeAsCaptureTimeAndDeletesTh
   const SystemClock clock;
   EventLog log;
   FolderFrameSource source(options(dir.path(), 100), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
 
   const auto a = source.next();
   ASSERT_TRUE(a.has_value());
@@ -97,6 +99,7 @@ TEST(FolderFrameSource, WaitsUntilAnUploadHasSettled) {
   EventLog log;
   constexpr int kSettleMs = 300;
   FolderFrameSource source(options(dir.path(), kSettleMs), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
 
   const std::vector<unsigned char> renamed = jpeg(64, 48, 30);
   const std::vector<unsigned char> growing = jpeg(640, 480, 120);
@@ -139,6 +142,7 @@ TEST(FolderFrameSource, BadFilesReportDecodeErrorAndAreSkippedAndDeleted) {
   const SystemClock clock;
   EventLog log;
   FolderFrameSource source(options(dir.path(), 0), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
 
   const auto frame = source.next();
   ASSERT_TRUE(frame.has_value());
@@ -160,6 +164,7 @@ TEST(FolderFrameSource, KeepModeReadsEachFileOnceAndLeavesItInPlace) {
   const SystemClock clock;
   EventLog log;
   FolderFrameSource source(options(dir.path(), 0, false), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
 
   const auto a = source.next();
   ASSERT_TRUE(a.has_value());

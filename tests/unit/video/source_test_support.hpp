@@ -4,10 +4,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -69,6 +71,36 @@ inline bool write_test_video(const std::filesystem::path& path, int frames, doub
   writer.release();
   return true;
 }
+
+/// Stops `source` after `timeout_ms` unless destroyed first, so a test whose camera died turns
+/// into a failure instead of a hang (a live source never ends on its own).
+class Watchdog {
+ public:
+  Watchdog(FrameSource& source, int timeout_ms)
+      : thread_([this, &source, timeout_ms] {
+          std::unique_lock lock(mu_);
+          if (!cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                            [this] { return done_; })) {
+            source.stop();
+          }
+        }) {}
+  ~Watchdog() {
+    {
+      const std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;  // guarded by mu_
+  std::thread thread_;
+};
 
 /// Milliseconds of steady time since `start`.
 inline std::int64_t elapsed_ms(std::chrono::steady_clock::time_point start) {

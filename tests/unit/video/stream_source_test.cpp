@@ -35,6 +35,7 @@ namespace fs = std::filesystem;
 using testing::elapsed_ms;
 using testing::EventLog;
 using testing::ManualClock;
+using testing::Watchdog;
 using Kind = HealthEvent::Kind;
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
@@ -180,35 +181,6 @@ class Reader {
   mutable std::mutex mu_;
   std::vector<Got> got_;
   std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
-/// Stops `source` after `timeout_ms` unless destroyed first, so a test whose camera died turns
-/// into a failure instead of a hang (a live source never ends on its own).
-class Watchdog {
- public:
-  Watchdog(FrameSource& source, int timeout_ms)
-      : thread_([this, &source, timeout_ms] {
-          std::unique_lock lock(mu_);
-          if (!cv_.wait_for(lock, milliseconds(timeout_ms), [this] { return done_; })) {
-            source.stop();
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      const std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  Watchdog(const Watchdog&) = delete;
-  Watchdog& operator=(const Watchdog&) = delete;
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;  // guarded by mu_
   std::thread thread_;
 };
 
