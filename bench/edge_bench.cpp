@@ -95,7 +95,7 @@ struct Score {
 Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alpr::Alpr& reader,
                  bool verbose) {
   video::FileFrameSource source(mp4, video::FileSourceOptions{});
-  video::Tracker tracker("bench");
+  video::Tracker tracker("bench", edge::with_format_voting({}, reader.options().country));
   std::vector<video::Pass> passes;
   Score s;
   while (std::optional<video::Frame> f = source.next()) {

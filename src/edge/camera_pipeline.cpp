@@ -1,15 +1,33 @@
 #include "edge/camera_pipeline.hpp"
 
+#include <algorithm>
+#include <string_view>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
 
 namespace roadwarden::edge {
 
+video::TrackerOptions with_format_voting(video::TrackerOptions t, const std::string& country) {
+  if (!t.valid_text) {
+    const std::vector<alpr::PlateFormat>& formats = alpr::formats_for(country);  // static
+    t.valid_text = [&formats](std::string_view text) {
+      return std::any_of(formats.begin(), formats.end(), [&](const alpr::PlateFormat& f) {
+        return !f.hint_only && alpr::matches(text, f);
+      });
+    };
+  }
+  return t;
+}
+
 CameraWorker::CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
                            video::TrackerOptions tracker)
-    : reader_(reader), detect_every_(detect_every), tracker_(std::move(camera), tracker) {
+    : reader_(reader),
+      detect_every_(detect_every),
+      tracker_(std::move(camera), with_format_voting(std::move(tracker), reader.options().country)) {
   if (detect_every < 1)
     throw InvalidInput(fmt::format("detect_every must be >= 1, got {}", detect_every));
 }

@@ -17,10 +17,18 @@
 
 namespace roadwarden::edge {
 
+/// `t` with TrackerOptions::valid_text set, unless already set, to "matches a class-fixing
+/// format of `country`" (alpr/formats; hint-only formats accept almost any text and are not
+/// used). Throws InvalidInput for an unknown country.
+[[nodiscard]] video::TrackerOptions with_format_voting(video::TrackerOptions t,
+                                                       const std::string& country);
+
 /// The per-frame work of one camera, on the caller's thread: the plate reader runs on every
 /// `detect_every`-th frame (full-resolution frame in; the detector downscales internally and
 /// the recogniser reads the full-resolution crop), the tracker follows plates in between, and
-/// finished tracks come out as passes. Not thread-safe: one worker thread per camera.
+/// finished tracks come out as passes. Unless `tracker.valid_text` is set, reads matching a
+/// class-fixing format of the reader's country outvote the others in each track (see
+/// TrackerOptions::valid_text). Not thread-safe: one worker thread per camera.
 class CameraWorker {
  public:
   /// `reader` must outlive the worker (Alpr::read is const and thread-safe, so one reader may

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <string_view>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -48,11 +50,24 @@ bool finite(const Quad& q) {
 /// Votes over the non-empty reads of `obs`: the modal length (ties: larger total weight,
 /// then the longer length), then per position the character with the largest summed weight
 /// (ties: the smaller character, for determinism). Weight = read confidence, at least 1e-3
-/// so a read with confidence 0 still counts.
-Vote vote(const std::vector<Observation>& obs) {
+/// so a read with confidence 0 still counts. When `valid_text` is set and at least
+/// `min_valid` reads satisfy it, only those reads vote.
+Vote vote(const std::vector<Observation>& obs,
+          const std::function<bool(std::string_view)>& valid_text, int min_valid) {
+  std::vector<bool> votes(obs.size(), true);
+  if (valid_text) {
+    std::vector<bool> valid(obs.size(), false);
+    int n = 0;
+    for (std::size_t i = 0; i < obs.size(); ++i) {
+      valid[i] = !obs[i].text.empty() && valid_text(obs[i].text);
+      n += valid[i];
+    }
+    if (n >= min_valid) votes = valid;
+  }
   std::map<std::size_t, std::pair<int, double>> lengths;  // length -> (count, weight)
-  for (const Observation& o : obs) {
-    if (o.text.empty()) continue;
+  for (std::size_t k = 0; k < obs.size(); ++k) {
+    const Observation& o = obs[k];
+    if (o.text.empty() || !votes[k]) continue;
     auto& [count, weight] = lengths[o.text.size()];
     ++count;
     weight += std::max(o.confidence, 1e-3);
@@ -72,8 +87,9 @@ Vote vote(const std::vector<Observation>& obs) {
   for (std::size_t i = 0; i < v.length; ++i) {
     std::map<char, double> weights;
     double total = 0;
-    for (const Observation& o : obs) {
-      if (o.text.size() != v.length) continue;
+    for (std::size_t k = 0; k < obs.size(); ++k) {
+      const Observation& o = obs[k];
+      if (o.text.size() != v.length || !votes[k]) continue;
       const double w = std::max(o.confidence, 1e-3);
       weights[o.text[i]] += w;
       total += w;
@@ -137,7 +153,7 @@ struct Tracker::Track {
     return Box{px - pw / 2, py - ph / 2, pw, ph};
   }
 
-  void absorb(const Observation& o, double alpha) {
+  void absorb(const Observation& o, double alpha, const TrackerOptions& options) {
     const double ncx = o.box.x + o.box.width / 2, ncy = o.box.y + o.box.height / 2;
     if (!obs.empty()) {
       const double dt = static_cast<double>(o.sequence - last_sequence);
@@ -157,7 +173,7 @@ struct Tracker::Track {
     last_sequence = o.sequence;
     missed = 0;
     obs.push_back(o);
-    running_vote = vote(obs).text;
+    running_vote = vote(obs, options.valid_text, options.min_votes).text;
   }
 
   /// Ranking key of an observation as the kept frame under the current running vote.
@@ -299,7 +315,7 @@ std::vector<Pass> Tracker::update(const Frame& frame, const std::vector<PlateRes
   });
   std::vector<bool> track_used(tracks_.size(), false), read_used(found.size(), false);
   auto take = [&](Track& tr, Observation o) {
-    tr.absorb(o, options_.velocity_alpha);
+    tr.absorb(o, options_.velocity_alpha, options_);
     if (o.text.empty()) return;
     const auto index = static_cast<int>(tr.obs.size() - 1);
     if (tr.best < 0 || tr.key(o) > tr.key(tr.obs[static_cast<std::size_t>(tr.best)])) {
@@ -351,7 +367,7 @@ std::optional<Pass> Tracker::conclude(Track& tr) const {
       std::count_if(obs.begin(), obs.end(), [](const Observation& o) { return !o.text.empty(); });
   if (frames_read < options_.min_votes || tr.best < 0) return std::nullopt;
 
-  const Vote v = vote(obs);
+  const Vote v = vote(obs, options_.valid_text, options_.min_votes);
   Pass pass;
   PlateRead& r = pass.read;
   r.camera = camera_;

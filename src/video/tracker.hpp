@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -75,6 +77,13 @@ struct TrackerOptions {
   double direction_min_lateral = 1.0;
   /// Candidates kept in a PlateRead, >= 1; default 10.
   int max_candidates = 10;
+  /// Optional plate-validity test of a read's text (e.g. "matches a country format that fixes
+  /// each character's class"). When set and at least `min_votes` frames of a track read
+  /// valid text, only those frames vote: a misread that adds or drops a character (a border,
+  /// bolt or flag read as a glyph) cannot outvote reads that form a real plate. Must be
+  /// thread-safe and cheap; default none (every read votes). The camera agent sets it from
+  /// the configured country's formats (edge/camera_pipeline.hpp).
+  std::function<bool(std::string_view text)> valid_text;
 };
 
 /// One finished vehicle pass with its evidence frame.

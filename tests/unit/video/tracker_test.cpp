@@ -425,6 +425,40 @@ TEST(Tracker, ReadsOfMinorityLengthDoNotVote) {
   EXPECT_EQ(passes[0].read.candidates[1].text, "01A123B");
 }
 
+TEST(Tracker, ValidPlateReadsOutvoteAMajorityWithAnExtraCharacter) {
+  // 7 of 10 frames read the flag block as a ninth character; 3 read a valid Uzbek plate.
+  const auto at = [](int i) {
+    return std::vector<PlateResult>{
+        plate(i % 3 == 0 ? "01Q990PC" : "01Q990PCB", 400 + 2.0 * i, 300, 150, 32, 0.6)};
+  };
+  Tracker plain("cam-1");
+  auto passes = run(plain, 10, at);
+  ASSERT_EQ(passes.size(), 1u);
+  EXPECT_EQ(passes[0].read.text, "01Q990PCB");  // without a validity test the majority wins
+
+  TrackerOptions o;
+  o.valid_text = [](std::string_view t) { return t.size() == 8; };
+  Tracker with_formats("cam-1", o);
+  passes = run(with_formats, 10, at);
+  ASSERT_EQ(passes.size(), 1u);
+  EXPECT_EQ(passes[0].read.text, "01Q990PC");
+  EXPECT_EQ(passes[0].read.votes, 4);
+  EXPECT_EQ(passes[0].read.frames_read, 10);
+}
+
+TEST(Tracker, FewerValidReadsThanMinVotesLeaveTheVoteToAllReads) {
+  TrackerOptions o;
+  o.min_votes = 2;
+  o.valid_text = [](std::string_view t) { return t == "01A123BC"; };
+  Tracker tracker("cam-1", o);
+  auto passes = run(tracker, 10, [](int i) {
+    return std::vector<PlateResult>{
+        plate(i == 0 ? "01A123BC" : "01A123BG", 400 + 2.0 * i, 300, 150, 32, 0.6)};
+  });
+  ASSERT_EQ(passes.size(), 1u);
+  EXPECT_EQ(passes[0].read.text, "01A123BG");
+}
+
 TEST(Tracker, PerfectDetectionsOfSyntheticTrafficGiveOnePassPerVehicle) {
   // The truth of generated traffic scenes (perspective growth, lane changes, crossings,
   // occlusion) fed as detections with correct texts: one pass per vehicle seen on >= 2
