@@ -3,7 +3,6 @@
 #include "edge/spool.hpp"
 
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -29,26 +28,25 @@
 #include "core/errors.hpp"
 #include "core/time.hpp"
 #include "edge/digest.hpp"
+#include "store/sqlite/sqlite_db.hpp"
 
 namespace roadwarden::edge {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using store::sqlite::Connection;
+using store::sqlite::Migration;
+using store::sqlite::Statement;
+using store::sqlite::Transaction;
+
+/// How messages name the spool's database file.
+constexpr store::sqlite::DatabaseName kSpoolName{"spool database", "roadwarden spool database"};
 
 /// The schema version this build creates and understands (the last migration's number).
 constexpr int kSpoolSchemaVersion = 1;
-/// How long a call waits for a SQLite lock before failing, milliseconds.
-constexpr int kBusyTimeoutMs = 5000;
 /// Longest last_error kept, bytes.
 constexpr std::size_t kMaxErrorBytes = 1000;
-
-struct Migration {
-  int version;
-  const char* description;
-  /// Static DDL only: never built from data.
-  const char* sql;
-};
 
 constexpr std::array kMigrations{
     Migration{1, "create spool_entries and spool_files", R"sql(
@@ -78,204 +76,8 @@ CREATE TABLE spool_files (
 ) STRICT;
 )sql"},
 };
+static_assert(store::sqlite::numbered_from_one(kMigrations));
 static_assert(kMigrations.back().version == kSpoolSchemaVersion);
-
-// ---------------------------------------------------------------------------------------
-// SQLite: a private copy of src/store/sqlite's connection helpers (same rules: bound
-// parameters only, BEGIN IMMEDIATE, typed column reads).
-
-[[noreturn]] void throw_sqlite_error(sqlite3* db, int rc, std::string_view what,
-                                     const std::string& path) {
-  std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  const int primary = rc & 0xff;
-  if (db != nullptr && (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR) &&
-      sqlite3_system_errno(db) != 0) {
-    detail += fmt::format(" ({})", std::generic_category().message(sqlite3_system_errno(db)));
-  }
-  if (primary == SQLITE_NOTADB) {
-    throw Corrupt(fmt::format("Spool database '{}' is not a SQLite database ({}).", path, detail));
-  }
-  if (primary == SQLITE_CORRUPT) {
-    throw Corrupt(
-        fmt::format("Spool database '{}' is corrupt: cannot {}: {}.", path, what, detail));
-  }
-  throw IoError(
-      fmt::format("Spool database '{}': cannot {}: {} (SQLite code {}).", path, what, detail, rc));
-}
-
-class Connection {
- public:
-  explicit Connection(const fs::path& path) : path_(path.string()) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(
-        path_.c_str(), &raw,
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-        nullptr);
-    db_.reset(raw);
-    if (rc != SQLITE_OK) fail(rc, "open the database");
-    if (sqlite3_db_readonly(raw, "main") == 1) {
-      throw IoError(fmt::format("Cannot open spool database '{}' for writing.", path_));
-    }
-    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  [[nodiscard]] sqlite3* handle() const { return db_.get(); }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
-  void exec(const char* sql, std::string_view what) const {
-    const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) fail(rc, what);
-  }
-  [[noreturn]] void fail(int rc, std::string_view what) const {
-    throw_sqlite_error(db_.get(), rc, what, path_);
-  }
-
- private:
-  struct Closer {
-    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-  };
-  std::string path_;
-  std::unique_ptr<sqlite3, Closer> db_;
-};
-
-class Statement {
- public:
-  Statement(const Connection& conn, const char* sql) : conn_(&conn) {
-    sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v2(conn.handle(), sql, -1, &raw, nullptr);
-    stmt_.reset(raw);
-    if (rc != SQLITE_OK) conn.fail(rc, "prepare a statement");
-  }
-  void bind_int64(int index, std::int64_t value) {
-    check(sqlite3_bind_int64(stmt_.get(), index, value));
-  }
-  void bind_text(int index, std::string_view value) {
-    check(sqlite3_bind_text64(stmt_.get(), index, value.data(), value.size(), SQLITE_TRANSIENT,
-                              SQLITE_UTF8));
-  }
-  /// Makes the statement ready to run again and clears its bindings.
-  void reset() {
-    sqlite3_reset(stmt_.get());
-    sqlite3_clear_bindings(stmt_.get());
-  }
-  bool step(std::string_view what) {
-    const int rc = sqlite3_step(stmt_.get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    conn_->fail(rc, what);
-  }
-  [[nodiscard]] std::int64_t column_int64(int col) const {
-    expect_type(col, SQLITE_INTEGER, "INTEGER");
-    return sqlite3_column_int64(stmt_.get(), col);
-  }
-  [[nodiscard]] std::string column_text(int col) const {
-    expect_type(col, SQLITE_TEXT, "TEXT");
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), col));
-    const int bytes = sqlite3_column_bytes(stmt_.get(), col);
-    return text == nullptr ? std::string() : std::string(text, static_cast<std::size_t>(bytes));
-  }
-
- private:
-  void check(int rc) const {
-    if (rc != SQLITE_OK) conn_->fail(rc, "bind a statement parameter");
-  }
-  void expect_type(int col, int type, std::string_view type_name) const {
-    if (sqlite3_column_type(stmt_.get(), col) != type) {
-      throw Corrupt(fmt::format("Spool database '{}' holds a non-{} value in column {}.",
-                                conn_->path(), type_name, sqlite3_column_name(stmt_.get(), col)));
-    }
-  }
-  struct Finalizer {
-    void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-  };
-  const Connection* conn_;
-  std::unique_ptr<sqlite3_stmt, Finalizer> stmt_;
-};
-
-class Transaction {
- public:
-  explicit Transaction(const Connection& conn) : conn_(conn) {
-    conn_.exec("BEGIN IMMEDIATE", "begin a transaction");
-  }
-  ~Transaction() {
-    if (!committed_ && sqlite3_get_autocommit(conn_.handle()) == 0) {
-      sqlite3_exec(conn_.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  /// With WAL and synchronous=FULL the commit is on disk when this returns.
-  void commit() {
-    conn_.exec("COMMIT", "commit a transaction");
-    committed_ = true;
-  }
-
- private:
-  const Connection& conn_;
-  bool committed_ = false;
-};
-
-/// Checks that the file is empty or a spool database this build knows, then sets WAL,
-/// synchronous=FULL, foreign keys, and applies pending migrations.
-void prepare_schema(const Connection& conn) {
-  {
-    Statement tables(conn,
-                     "SELECT name FROM sqlite_schema WHERE type = 'table' "
-                     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
-    std::vector<std::string> names;
-    while (tables.step("read the list of tables")) names.push_back(tables.column_text(0));
-    if (!names.empty() &&
-        std::find(names.begin(), names.end(), "schema_migrations") == names.end()) {
-      throw Corrupt(fmt::format(
-          "'{}' is not a roadwarden spool database: it has tables but no schema_migrations.",
-          conn.path()));
-    }
-  }
-  {
-    Statement journal(conn, "PRAGMA journal_mode = WAL");
-    journal.step("switch to WAL journal mode");
-    if (journal.column_text(0) != "wal") {
-      throw IoError(
-          fmt::format("Cannot switch spool database '{}' to WAL journal mode.", conn.path()));
-    }
-  }
-  conn.exec("PRAGMA synchronous = FULL", "set synchronous = FULL");
-  conn.exec("PRAGMA foreign_keys = ON", "enable foreign keys");
-  {
-    Transaction tx(conn);
-    conn.exec(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-        "description TEXT NOT NULL, applied_at_ms INTEGER NOT NULL) STRICT",
-        "create the schema_migrations table");
-    tx.commit();
-  }
-  auto recorded = [&conn] {
-    Statement query(conn, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
-    query.step("read the schema version");
-    return query.column_int64(0);
-  };
-  const std::int64_t version = recorded();
-  if (version > kSpoolSchemaVersion) {
-    throw Corrupt(fmt::format(
-        "Spool database '{}' has schema version {}, newer than the {} this build knows.",
-        conn.path(), version, kSpoolSchemaVersion));
-  }
-  for (const Migration& migration : kMigrations) {
-    if (migration.version <= version) continue;
-    Transaction tx(conn);
-    conn.exec(migration.sql, fmt::format("apply spool migration {}", migration.version));
-    Statement record(conn,
-                     "INSERT INTO schema_migrations (version, description, applied_at_ms) "
-                     "VALUES (?1, ?2, ?3)");
-    record.bind_int64(1, migration.version);
-    record.bind_text(2, migration.description);
-    record.bind_int64(3, SystemClock().now().unix_ms);
-    record.step("record a spool migration");
-    tx.commit();
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Files.
@@ -414,8 +216,8 @@ class Spool::Impl {
         tmp_dir_(options_.dir / "tmp"),
         evidence_dir_(options_.dir / "evidence"),
         lock_fd_(open_folder_and_lock(options_)),
-        conn_(create_private(options_.dir / "spool.db")) {
-    prepare_schema(conn_);
+        conn_(create_private(options_.dir / "spool.db"), kSpoolName) {
+    store::sqlite::prepare_schema(conn_, kMigrations);
     recover();
     Statement totals(conn_, "SELECT COUNT(*), COALESCE(SUM(bytes), 0) FROM spool_entries");
     totals.step("count the spooled records");
