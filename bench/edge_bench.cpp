@@ -42,6 +42,7 @@
 #include "support/paths.hpp"
 #include "support/traffic_video.hpp"
 #include "video/file_source.hpp"
+#include "video/pass_merger.hpp"
 #include "video/tracker.hpp"
 
 namespace fs = std::filesystem;
@@ -96,6 +97,8 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
                  bool verbose) {
   video::FileFrameSource source(mp4, video::FileSourceOptions{});
   video::Tracker tracker("bench", edge::with_format_voting({}, reader.options().country));
+  video::PassMerger merger;  // as the camera agent does (CameraWorker)
+  UtcTime last;
   std::vector<video::Pass> passes;
   Score s;
   while (std::optional<video::Frame> f = source.next()) {
@@ -112,9 +115,12 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
         }
       }
     }
-    for (video::Pass& p : tracker.update(*f, reads)) passes.push_back(std::move(p));
+    for (video::Pass& p : merger.add(tracker.update(*f, reads), f->capture_time))
+      passes.push_back(std::move(p));
+    last = f->capture_time;
   }
-  for (video::Pass& p : tracker.finish()) passes.push_back(std::move(p));
+  for (video::Pass& p : merger.add(tracker.finish(), last)) passes.push_back(std::move(p));
+  for (video::Pass& p : merger.finish()) passes.push_back(std::move(p));
   const double frame_ms = 1000.0 / truth.fps;
   std::map<std::size_t, int> passes_of;
   std::map<std::size_t, std::string> texts_of;  // the passes' texts per vehicle, for --verbose

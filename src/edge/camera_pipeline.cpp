@@ -24,10 +24,11 @@ video::TrackerOptions with_format_voting(video::TrackerOptions t, const std::str
 }
 
 CameraWorker::CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
-                           video::TrackerOptions tracker)
+                           video::TrackerOptions tracker, std::int64_t merge_window_ms)
     : reader_(reader),
       detect_every_(detect_every),
-      tracker_(std::move(camera), with_format_voting(std::move(tracker), reader.options().country)) {
+      tracker_(std::move(camera), with_format_voting(std::move(tracker), reader.options().country)),
+      merger_(merge_window_ms) {
   if (detect_every < 1)
     throw InvalidInput(fmt::format("detect_every must be >= 1, got {}", detect_every));
 }
@@ -36,12 +37,17 @@ std::vector<video::Pass> CameraWorker::process(const video::Frame& frame) {
   if (frame.image.empty()) throw InvalidInput("an empty frame cannot be processed");
   const bool detect = frames_ % static_cast<std::uint64_t>(detect_every_) == 0;
   ++frames_;
-  if (!detect) return tracker_.skip(frame);
+  last_time_ = frame.capture_time;
+  if (!detect) return merger_.add(tracker_.skip(frame), frame.capture_time);
   ++frames_read_;
-  return tracker_.update(frame, reader_.read(frame.image));
+  return merger_.add(tracker_.update(frame, reader_.read(frame.image)), frame.capture_time);
 }
 
-std::vector<video::Pass> CameraWorker::finish() { return tracker_.finish(); }
+std::vector<video::Pass> CameraWorker::finish() {
+  std::vector<video::Pass> out = merger_.add(tracker_.finish(), last_time_);
+  for (video::Pass& p : merger_.finish()) out.push_back(std::move(p));
+  return out;
+}
 
 CameraPipeline::CameraPipeline(CameraConfig config, std::unique_ptr<video::FrameSource> source,
                                const alpr::Alpr& reader, PassSink sink)
@@ -92,7 +98,8 @@ void CameraPipeline::read_loop() {
 }
 
 void CameraPipeline::work_loop() {
-  CameraWorker worker(config_.id, reader_, config_.detect_every, config_.tracker);
+  CameraWorker worker(config_.id, reader_, config_.detect_every, config_.tracker,
+                      config_.merge_window_ms);
   const auto deliver = [&](std::vector<video::Pass>&& passes) {
     for (video::Pass& pass : passes) {
       try {

@@ -13,6 +13,7 @@
 #include "edge/bounded_queue.hpp"
 #include "edge/site_config.hpp"
 #include "video/frame.hpp"
+#include "video/pass_merger.hpp"
 #include "video/tracker.hpp"
 
 namespace roadwarden::edge {
@@ -32,9 +33,12 @@ namespace roadwarden::edge {
 class CameraWorker {
  public:
   /// `reader` must outlive the worker (Alpr::read is const and thread-safe, so one reader may
-  /// serve every camera). Throws InvalidInput for detect_every < 1 or bad tracker options.
+  /// serve every camera). Passes of the same text within `merge_window_ms` of capture time
+  /// are merged (video::PassMerger), so passes come out up to that much after the vehicle
+  /// has gone. Throws InvalidInput for detect_every < 1, a negative window or bad tracker
+  /// options.
   CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
-               video::TrackerOptions tracker);
+               video::TrackerOptions tracker, std::int64_t merge_window_ms = 3000);
 
   /// Processes one frame (in capture order); returns the passes it completed. Throws
   /// InvalidInput for an empty frame.
@@ -50,6 +54,8 @@ class CameraWorker {
   const alpr::Alpr& reader_;
   int detect_every_;
   video::Tracker tracker_;
+  video::PassMerger merger_;
+  UtcTime last_time_;
   std::uint64_t frames_ = 0;
   std::uint64_t frames_read_ = 0;
 };

@@ -223,6 +223,7 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
     t.boolean("realtime", cam.realtime);
     t.integer("detect_every", cam.detect_every, 1, 10);
     t.integer("queue_frames", cam.queue_frames, 1, 256);
+    t.integer("merge_window_ms", cam.merge_window_ms, 0, 60000);
     cam.overflow = cam.url.empty() ? Overflow::block : Overflow::drop_oldest;
     std::string overflow;
     t.string("overflow", overflow);

@@ -42,6 +42,9 @@ struct CameraConfig {
   int queue_frames = 4;
   /// Default: block for files and folders, drop_oldest for streams.
   Overflow overflow = Overflow::block;
+  /// Passes of the same text less than this many milliseconds apart are one vehicle whose
+  /// plate was hidden for a while (video::PassMerger), 0..60000; default 3000 (0 = off).
+  std::int64_t merge_window_ms = 3000;
   /// Tracker options (the [camera.tracker] table).
   video::TrackerOptions tracker;
 };

@@ -1,0 +1,72 @@
+#include "video/pass_merger.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/errors.hpp"
+
+namespace roadwarden::video {
+namespace {
+
+/// `into` absorbs `other` (same text): evidence from the part with more votes.
+void merge(Pass& into, Pass&& other) {
+  PlateRead& a = into.read;
+  PlateRead& b = other.read;
+  const int votes = a.votes + b.votes;
+  const int frames = a.frames_read + b.frames_read;
+  const UtcTime first = std::min(a.first_seen, b.first_seen);
+  const UtcTime last = std::max(a.last_seen, b.last_seen);
+  if (b.votes > a.votes) into = std::move(other);
+  into.read.votes = votes;
+  into.read.frames_read = frames;
+  into.read.first_seen = first;
+  into.read.last_seen = last;
+}
+
+}  // namespace
+
+PassMerger::PassMerger(std::int64_t window_ms) : window_ms_(window_ms) {
+  if (window_ms < 0)
+    throw InvalidInput(fmt::format("pass merge window must be >= 0 ms, got {}", window_ms));
+}
+
+std::vector<Pass> PassMerger::add(std::vector<Pass> passes, UtcTime now) {
+  if (window_ms_ == 0) return passes;
+  for (Pass& p : passes) {
+    const auto same = std::find_if(held_.begin(), held_.end(), [&](const Pass& h) {
+      return h.read.text == p.read.text &&
+             p.read.first_seen.unix_ms - h.read.last_seen.unix_ms <= window_ms_ &&
+             h.read.first_seen.unix_ms - p.read.last_seen.unix_ms <= window_ms_;
+    });
+    if (same != held_.end()) {
+      merge(*same, std::move(p));
+    } else {
+      held_.push_back(std::move(p));
+    }
+  }
+  std::vector<Pass> out;
+  std::vector<Pass> keep;
+  for (Pass& h : held_) {
+    if (h.read.last_seen.unix_ms + window_ms_ < now.unix_ms) {
+      out.push_back(std::move(h));
+    } else {
+      keep.push_back(std::move(h));
+    }
+  }
+  held_ = std::move(keep);
+  std::sort(out.begin(), out.end(),
+            [](const Pass& x, const Pass& y) { return x.read.first_seen < y.read.first_seen; });
+  return out;
+}
+
+std::vector<Pass> PassMerger::finish() {
+  std::vector<Pass> out = std::move(held_);
+  held_.clear();
+  std::sort(out.begin(), out.end(),
+            [](const Pass& x, const Pass& y) { return x.read.first_seen < y.read.first_seen; });
+  return out;
+}
+
+}  // namespace roadwarden::video
