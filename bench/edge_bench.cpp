@@ -193,11 +193,7 @@ std::unique_ptr<alpr::Alpr> make_reader() {
 /// plates `zoom` times larger than its wide-angle default (an ANPR camera is zoomed so plates
 /// are 20-60 px tall at 1080p).
 testing::TrafficClipSpec enforcement_scene(int seed, cv::Size size, int frames, double zoom) {
-  testing::TrafficClipSpec spec = testing::random_traffic_scene(seed, size, frames, 5);
-  for (auto& v : spec.vehicles) {
-    v.plate_height *= zoom;
-  }
-  return spec;
+  return testing::random_traffic_scene(seed, size, frames, 5, zoom);
 }
 
 int run_accuracy(int clips, int photo_clips, double zoom, bool verbose) {

@@ -1,15 +1,19 @@
 #include <pthread.h>
+#include <unistd.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <thread>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.hpp"
+#include "core/errors.hpp"
 #include "core/time.hpp"
 #include "edge/agent.hpp"
 #include "edge/site_config.hpp"
@@ -36,7 +40,14 @@ int EdgeCommand::run() const {
   reader.models_dir = site.models_dir.string();
   reader.alpr = site.alpr;
   reader.threads = site.threads;
-  std::unique_ptr<alpr::Alpr> alpr = build_reader(reader);
+  std::unique_ptr<alpr::Alpr> alpr;
+  try {
+    alpr = build_reader(reader);
+  } catch (const IoError& e) {
+    throw IoError(fmt::format("{}: [reader] cannot load the plate reader (set reader.models to "
+                              "the models folder, or reader.engine = \"classic\"): {}",
+                              config, e.what()));
+  }
 
   // SIGINT / SIGTERM stop the agent cleanly (queued frames and live tracks are spooled).
   // They are blocked here, before any thread starts, so only the waiter below receives them.
@@ -53,12 +64,19 @@ int EdgeCommand::run() const {
   edge::EdgeAgent agent(std::move(site), std::move(alpr), clock);
   std::jthread waiter([&agent, signals](std::stop_token stop) {
     const timespec poll{0, 200'000'000};
+    bool stopping = false;
     while (!stop.stop_requested()) {
-      if (sigtimedwait(&signals, nullptr, &poll) > 0) {
-        spdlog::info("signal received: stopping (finishing queued frames and tracks)");
-        agent.stop();
-        return;
+      if (sigtimedwait(&signals, nullptr, &poll) <= 0) continue;
+      if (stopping) {
+        // A second signal: leave now. The spool is crash-safe: every record is whole or absent.
+        static const char kMessage[] = "roadwarden edge: second signal, exiting at once\n";
+        (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+        std::_Exit(130);
       }
+      stopping = true;
+      spdlog::info("signal received: stopping (finishing queued frames and tracks; a second "
+                   "signal exits at once)");
+      agent.stop();
     }
   });
   const edge::AgentSummary summary = agent.run();

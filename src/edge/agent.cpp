@@ -62,6 +62,7 @@ struct EdgeAgent::Impl {
   std::unique_ptr<Uploader> uploader;
   std::vector<std::unique_ptr<CameraPipeline>> cameras;
   std::uint64_t purged = 0;  // touched by run()'s thread only
+  std::atomic<bool> alarm{false};
 
   std::mutex mutex;
   std::condition_variable wake;  // guarded by mutex
@@ -71,10 +72,38 @@ struct EdgeAgent::Impl {
   Impl(SiteConfig c, std::unique_ptr<alpr::Alpr> r, const Clock& k)
       : config(std::move(c)), reader(std::move(r)), clock(k) {}
 
+  /// Logs the quota alarm when it turns on or off, and spools a record when it turns on so the
+  /// server learns it before puts are refused. Called after every put().
+  void check_alarm() {
+    const SpoolUsage u = spool->usage();
+    if (u.alarm == alarm.exchange(u.alarm)) return;
+    if (!u.alarm) {
+      spdlog::info("spool back below its alarm level");
+      return;
+    }
+    spdlog::warn("spool {} above {:.0f}% of its quota ({} of {} bytes)",
+                 config.spool_dir.string(), config.spool_alarm_fraction * 100, u.bytes,
+                 config.spool_quota_bytes);
+    try {
+      spool->put("health",
+                 {{"type", "spool_health"},
+                  {"site", config.site_id},
+                  {"event", "quota_alarm"},
+                  {"time", to_iso8601(clock.now())},
+                  {"bytes", u.bytes},
+                  {"quota_bytes", config.spool_quota_bytes}},
+                 {}, false);
+    } catch (const std::exception& ex) {
+      spdlog::error("spool quota alarm not spooled: {}", ex.what());
+    }
+  }
+
   void spool_health(const std::string& camera, const video::HealthEvent& e) {
     spdlog::log(e.kind == video::HealthEvent::Kind::lost ? spdlog::level::warn
                                                           : spdlog::level::info,
                 "camera {}: {} {} {}", camera, video::to_string(e.kind), e.source, e.detail);
+    // One record per outage: the first failed attempt and the reconnection, not every retry.
+    if (e.kind == video::HealthEvent::Kind::lost && e.attempt > 1) return;
     try {
       spool->put("health",
                  {{"type", "camera_health"},
@@ -90,6 +119,7 @@ struct EdgeAgent::Impl {
     } catch (const std::exception& ex) {
       spdlog::error("camera {}: health event not spooled: {}", camera, ex.what());
     }
+    check_alarm();
   }
 
   void spool_pass(video::Pass&& pass) {
@@ -104,7 +134,13 @@ struct EdgeAgent::Impl {
     std::vector<EvidenceFile> files;
     for (evidence::PackageFile& f : p.files)
       files.push_back({std::move(f.name), std::move(f.media_type), std::move(f.bytes)});
-    spool->put("plate_read", std::move(p.metadata), std::move(files), false);
+    try {
+      spool->put("plate_read", std::move(p.metadata), std::move(files), false);
+    } catch (...) {
+      check_alarm();
+      throw;
+    }
+    check_alarm();
   }
 };
 
@@ -171,7 +207,6 @@ AgentSummary EdgeAgent::run() {
   if (s.uploader) {
     upload_thread = std::jthread([&s](std::stop_token st) { s.uploader->run(st); });
   }
-  bool alarm = false;
   for (;;) {
     {
       std::unique_lock lock(s.mutex);
@@ -179,16 +214,7 @@ AgentSummary EdgeAgent::run() {
                       [&] { return s.stopping || s.running.load() == 0; });
     }
     s.purged += static_cast<std::uint64_t>(s.spool->purge_expired(s.clock.now()));
-    const SpoolUsage u = s.spool->usage();
-    if (u.alarm != alarm) {
-      alarm = u.alarm;
-      if (alarm)
-        spdlog::warn("spool {} above {:.0f}% of its quota ({} of {} bytes)",
-                     s.config.spool_dir.string(), s.config.spool_alarm_fraction * 100, u.bytes,
-                     s.config.spool_quota_bytes);
-      else
-        spdlog::info("spool back below its alarm level");
-    }
+    s.check_alarm();
     if (s.running.load() == 0) break;
     std::lock_guard lock(s.mutex);
     if (s.stopping) break;
@@ -198,7 +224,15 @@ AgentSummary EdgeAgent::run() {
   if (upload_thread.joinable()) {
     upload_thread.request_stop();
     upload_thread.join();
-    s.uploader->upload_due();  // a last pass for what the cameras spooled at the end
+    bool stopped = false;
+    {
+      std::lock_guard lock(s.mutex);
+      stopped = s.stopping;
+    }
+    // After the sources ended, a last pass uploads what the cameras spooled at the end. After
+    // a stop request, what is left waits in the spool for the next start (a slow server must
+    // not hold up a shutdown).
+    if (!stopped) s.uploader->upload_due();
   }
   AgentSummary summary;
   for (auto& cam : s.cameras) {

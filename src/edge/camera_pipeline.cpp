@@ -24,20 +24,57 @@ video::TrackerOptions with_format_voting(video::TrackerOptions t, const std::str
 }
 
 CameraWorker::CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
-                           video::TrackerOptions tracker, std::int64_t merge_window_ms)
+                           video::TrackerOptions tracker, std::int64_t merge_window_ms, bool track)
     : reader_(reader),
+      camera_(camera),
       detect_every_(detect_every),
+      track_(track),
       tracker_(std::move(camera), with_format_voting(std::move(tracker), reader.options().country)),
       merger_(merge_window_ms) {
   if (detect_every < 1)
     throw InvalidInput(fmt::format("detect_every must be >= 1, got {}", detect_every));
+  if (!track && detect_every != 1)
+    throw InvalidInput("a camera without tracking (snapshots) must read every frame (detect_every 1)");
 }
+
+namespace {
+
+/// A pass of one plate in one snapshot.
+video::Pass snapshot_pass(const std::string& camera, const video::Frame& frame,
+                          const PlateResult& r) {
+  video::Pass p;
+  PlateRead& read = p.read;
+  read.camera = camera;
+  read.text = r.text;
+  read.confidence = r.confidence;
+  read.char_confidences = r.char_confidences;
+  read.candidates = r.candidates;
+  read.country = r.country;
+  read.format = r.format;
+  read.votes = 1;
+  read.frames_read = 1;
+  read.first_seen = read.last_seen = read.best_time = frame.capture_time;
+  read.best_sequence = frame.sequence;
+  read.best_corners = r.corners;
+  read.detector_confidence = r.detector_confidence;
+  p.best_frame = frame.image;
+  return p;
+}
+
+}  // namespace
 
 std::vector<video::Pass> CameraWorker::process(const video::Frame& frame) {
   if (frame.image.empty()) throw InvalidInput("an empty frame cannot be processed");
   const bool detect = frames_ % static_cast<std::uint64_t>(detect_every_) == 0;
   ++frames_;
   last_time_ = frame.capture_time;
+  if (!track_) {
+    ++frames_read_;
+    std::vector<video::Pass> passes;
+    for (const PlateResult& r : reader_.read(frame.image))
+      if (!r.text.empty()) passes.push_back(snapshot_pass(camera_, frame, r));
+    return passes;
+  }
   if (!detect) return merger_.add(tracker_.skip(frame), frame.capture_time);
   ++frames_read_;
   return merger_.add(tracker_.update(frame, reader_.read(frame.image)), frame.capture_time);
@@ -99,7 +136,7 @@ void CameraPipeline::read_loop() {
 
 void CameraPipeline::work_loop() {
   CameraWorker worker(config_.id, reader_, config_.detect_every, config_.tracker,
-                      config_.merge_window_ms);
+                      config_.merge_window_ms, config_.tracking);
   const auto deliver = [&](std::vector<video::Pass>&& passes) {
     for (video::Pass& pass : passes) {
       try {

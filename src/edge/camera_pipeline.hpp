@@ -37,8 +37,12 @@ class CameraWorker {
   /// are merged (video::PassMerger), so passes come out up to that much after the vehicle
   /// has gone. Throws InvalidInput for detect_every < 1, a negative window or bad tracker
   /// options.
+  /// With `track` false (snapshot cameras: each image is a different moment, often a
+  /// different vehicle) there is no tracking: every readable plate of every frame is a pass
+  /// of its own (votes 1), and detect_every must be 1.
   CameraWorker(std::string camera, const alpr::Alpr& reader, int detect_every,
-               video::TrackerOptions tracker, std::int64_t merge_window_ms = 3000);
+               video::TrackerOptions tracker, std::int64_t merge_window_ms = 3000,
+               bool track = true);
 
   /// Processes one frame (in capture order); returns the passes it completed. Throws
   /// InvalidInput for an empty frame.
@@ -52,7 +56,9 @@ class CameraWorker {
 
  private:
   const alpr::Alpr& reader_;
+  std::string camera_;
   int detect_every_;
+  bool track_;
   video::Tracker tracker_;
   video::PassMerger merger_;
   UtcTime last_time_;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <toml.hpp>
 
+#include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
 
 namespace roadwarden::edge {
@@ -104,6 +105,15 @@ bool valid_id(const std::string& id) {
   return std::regex_match(id, re);
 }
 
+/// True when `name` is a zone of the IANA database installed by tzdata (e.g. "Asia/Tashkent",
+/// "UTC"): a relative path of [A-Za-z0-9_+-] parts naming a file under /usr/share/zoneinfo.
+bool valid_timezone(const std::string& name) {
+  static const std::regex re("[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*");
+  if (!std::regex_match(name, re)) return false;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / name, ec);
+}
+
 UtcTime to_utc(const toml::offset_datetime& dt) {
   const std::chrono::system_clock::time_point tp(dt);
   return UtcTime{std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count()};
@@ -115,6 +125,11 @@ void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
     t.fail("engine", fmt::format("must be \"learned\" or \"classic\", got \"{}\"", c.engine));
   t.path("models", c.models_dir, base);
   t.string("country", c.alpr.country);
+  try {
+    (void)alpr::formats_for(c.alpr.country);
+  } catch (const InvalidInput& e) {
+    t.fail("country", e.what());
+  }
   t.integer("top_n", c.alpr.top_n, 1, 50);
   t.number("min_detector_confidence", c.alpr.min_detector_confidence, 0, 1);
   t.number("min_read_confidence", c.alpr.min_read_confidence, 0, 1);
@@ -155,6 +170,10 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
     t.string("id", c.site_id, true);
     if (!valid_id(c.site_id)) t.fail("id", "must match [A-Za-z0-9_.-]{1,64}");
     t.string("timezone", c.timezone);
+    if (!valid_timezone(c.timezone))
+      t.fail("timezone", fmt::format("\"{}\" is not an IANA time zone (e.g. \"Asia/Tashkent\"; "
+                                     "the list is in /usr/share/zoneinfo, package tzdata)",
+                                     c.timezone));
     t.reject_unknown();
   } else {
     top.fail("site", "is required (a [site] table with at least id)");
@@ -221,7 +240,15 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
       cam.start_time = to_utc(st->as_offset_datetime());
     }
     t.boolean("realtime", cam.realtime);
+    if (cam.realtime && cam.file.empty()) t.fail("realtime", "applies to file sources only");
+    if (!cam.folder.empty()) {
+      cam.detect_every = 1;
+      cam.tracking = false;
+    }
+    t.boolean("tracking", cam.tracking);
     t.integer("detect_every", cam.detect_every, 1, 10);
+    if (!cam.tracking && cam.detect_every != 1)
+      t.fail("detect_every", "must be 1 when tracking is off (every snapshot is read)");
     t.integer("queue_frames", cam.queue_frames, 1, 256);
     t.integer("merge_window_ms", cam.merge_window_ms, 0, 60000);
     cam.overflow = cam.url.empty() ? Overflow::block : Overflow::drop_oldest;

@@ -35,8 +35,12 @@ struct CameraConfig {
   std::optional<UtcTime> start_time;
   /// Files only: deliver frames at the file's frame rate, like a live camera (default false).
   bool realtime = false;
-  /// Run detection on every k-th frame and track in between, 1..10; default 2.
+  /// Run detection on every k-th frame and track in between, 1..10; default 2 (1 for
+  /// folder cameras).
   int detect_every = 2;
+  /// Follow plates across frames (video). Folder (snapshot) cameras default to false: each
+  /// image is its own moment, every readable plate in it is a pass of its own.
+  bool tracking = true;
   /// Frames queued between the reader and the worker thread, 1..256; default 4 (160 ms at
   /// 25 fps; each queued 1080p frame holds 6 MB, a 4K frame 25 MB).
   int queue_frames = 4;

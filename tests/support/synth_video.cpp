@@ -2,7 +2,7 @@
 // camera-agent benchmarks (tests/support/traffic_video.hpp).
 //
 //   synth_video OUTPUT_DIR [--clips N] [--frames N] [--vehicles N] [--size 1080p|4k|WxH]
-//               [--seed S] [--photo-clips N] [--photo-seconds S] [--plates-train DIR]
+//               [--seed S] [--plate-zoom Z] [--photo-clips N] [--photo-seconds S] [--plates-train DIR]
 //
 // Output: OUTPUT_DIR/synthetic_<seed>.mp4 (procedural road scenes), OUTPUT_DIR/photo_<k>.mp4
 // (real photos from plates-train animated as approaching vehicles; internal research data,
@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
   app.add_option("--photo-seconds", photo_seconds, "length of a photo clip, seconds")
       ->check(CLI::Range(0.5, 60.0));
   app.add_option("--plates-train", plates_train, "the plates-train folder (manifest.csv)");
+  double plate_zoom = 1.0;
+  app.add_option("--plate-zoom", plate_zoom,
+                 "plate size factor of the procedural clips (2: plates up to ~56 px at 1080p, "
+                 "as an enforcement camera sees them; 1: a wide-angle view)")
+      ->check(CLI::Range(0.25, 8.0));
   CLI11_PARSE(app, argc, argv);
   try {
     const cv::Size size = parse_size(size_text);
@@ -66,7 +71,7 @@ int main(int argc, char** argv) {
     for (int k = 0; k < clips; ++k) {
       const std::string file = "synthetic_" + std::to_string(seed + k) + ".mp4";
       const ClipTruth truth = write_traffic_clip(
-          random_traffic_scene(seed + k, size, frames, vehicles), fs::path(out_dir) / file);
+          random_traffic_scene(seed + k, size, frames, vehicles, plate_zoom), fs::path(out_dir) / file);
       nlohmann::json j = to_json(truth);
       j["file"] = file;
       j["kind"] = "synthetic";

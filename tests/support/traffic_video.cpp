@@ -352,8 +352,10 @@ std::string random_plate_text(cv::RNG& rng) {
   }
 }
 
-TrafficClipSpec random_traffic_scene(int seed, cv::Size size, int frames, int vehicles) {
+TrafficClipSpec random_traffic_scene(int seed, cv::Size size, int frames, int vehicles,
+                                     double plate_zoom) {
   require(frames >= 10, "random scene needs at least 10 frames");
+  require(plate_zoom > 0, "plate_zoom must be > 0");
   require(vehicles >= 0, "vehicles must be >= 0");
   cv::RNG rng(static_cast<std::uint64_t>(seed) * 104729 + 3);
   TrafficClipSpec spec;
@@ -368,7 +370,8 @@ TrafficClipSpec random_traffic_scene(int seed, cv::Size size, int frames, int ve
   // Plate height at depth y, consistent with the lane width there.
   const double aspect = PlateStyle{}.width / static_cast<double>(PlateStyle{}.height);
   auto plate_h = [&](double y) {
-    return std::max(2.0, kPlatePerLane * kLaneWidth * w * (y - horizon) / (h - horizon) / aspect);
+    return std::max(2.0, plate_zoom * kPlatePerLane * kLaneWidth * w * (y - horizon) /
+                             (h - horizon) / aspect);
   };
   static const cv::Scalar kColours[] = {{60, 50, 140},   {150, 150, 150}, {30, 30, 30},
                                         {200, 200, 205}, {120, 60, 20},   {40, 110, 40},

@@ -127,8 +127,11 @@ ClipTruth write_traffic_clip(const TrafficClipSpec& spec, const std::filesystem:
 /// at 1080p; plate size consistent with the lane width at its depth), some
 /// receding, some changing lanes, one in five crossing laterally; random texts in Uzbek, EU
 /// and Brazilian layouts. Deterministic for a seed.
+/// `plate_zoom` scales every plate (and so its vehicle) as a longer lens would: 2 gives
+/// 14 → 56 px plates at 1080p, the range an enforcement camera is installed for.
 [[nodiscard]] TrafficClipSpec random_traffic_scene(int seed, cv::Size size = {1920, 1080},
-                                                   int frames = 250, int vehicles = 6);
+                                                   int frames = 250, int vehicles = 6,
+                                                   double plate_zoom = 1.0);
 
 /// A random plate text in one of several layouts (with spaces as rendered, e.g. "01 A 123 BC").
 [[nodiscard]] std::string random_plate_text(cv::RNG& rng);

@@ -87,6 +87,24 @@ TEST(CameraWorker, ReadsEveryKthFrameAndTracksInBetween) {
   EXPECT_EQ(passes[0].read.camera, "cam-1");
 }
 
+TEST(CameraWorker, SnapshotsWithoutTrackingGiveOnePassPerImage) {
+  Reader reader;
+  CameraWorker worker("ftp", *reader.alpr, 1, {}, 3000, false);
+  FakeSource source(3);
+  std::size_t passes = 0;
+  while (auto f = source.next()) {
+    const auto out = worker.process(*f);
+    ASSERT_EQ(out.size(), 1u);  // at once, not held back for tracking or merging
+    EXPECT_EQ(out[0].read.votes, 1);
+    EXPECT_EQ(out[0].read.best_sequence, f->sequence);
+    EXPECT_EQ(out[0].read.best_time, f->capture_time);
+    passes += out.size();
+  }
+  EXPECT_TRUE(worker.finish().empty());
+  EXPECT_EQ(passes, 3u);
+  EXPECT_THROW(CameraWorker("ftp", *reader.alpr, 2, {}, 3000, false), InvalidInput);
+}
+
 TEST(CameraWorker, RejectsBadCadenceAndEmptyFrames) {
   Reader reader;
   EXPECT_THROW(CameraWorker("c", *reader.alpr, 0, {}), InvalidInput);

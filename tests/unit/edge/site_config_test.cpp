@@ -114,6 +114,37 @@ TEST_F(SiteConfigTest, RejectsMissingOrAmbiguousSources) {
               HasSubstr("duplicate camera id"));
 }
 
+TEST_F(SiteConfigTest, RejectsUnknownTimeZoneAndCountryNamingTheKey) {
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\ntimezone = \"Asia/Tashknt\"\n[spool]\ndir = \"d\"\n"
+                       "[[camera]]\nid = \"a\"\nfile = \"f.mp4\"\n"),
+              HasSubstr("site.timezone: \"Asia/Tashknt\" is not an IANA time zone"));
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\ntimezone = \"../../etc/passwd\"\n[spool]\ndir = \"d\"\n"
+                       "[[camera]]\nid = \"a\"\nfile = \"f.mp4\"\n"),
+              HasSubstr("is not an IANA time zone"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\ncountry = \"uzb\"\n"),
+              HasSubstr("reader.country: unknown country"));
+}
+
+TEST_F(SiteConfigTest, FolderCamerasReadEverySnapshotWithoutTracking) {
+  const SiteConfig c = load_site_config(write(R"(
+[site]
+id = "s1"
+[spool]
+dir = "d"
+[[camera]]
+id = "ftp"
+folder = "/srv/ftp/cam"
+)"));
+  EXPECT_FALSE(c.cameras[0].tracking);
+  EXPECT_EQ(c.cameras[0].detect_every, 1);
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\n[spool]\ndir = \"d\"\n[[camera]]\nid = \"a\"\n"
+                       "folder = \"x\"\ndetect_every = 2\n"),
+              HasSubstr("camera[0].detect_every: must be 1 when tracking is off"));
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\n[spool]\ndir = \"d\"\n[[camera]]\nid = \"a\"\n"
+                       "url = \"rtsp://h/s\"\nrealtime = true\n"),
+              HasSubstr("camera[0].realtime: applies to file sources only"));
+}
+
 TEST_F(SiteConfigTest, RefusesPlainHttpUpload) {
   EXPECT_THAT(error_of(std::string(kMinimal) +
                        "[upload]\nurl = \"http://server:8080\"\nca_file = \"ca.pem\"\n"),
