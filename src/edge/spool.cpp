@@ -485,9 +485,11 @@ SELECT name, media_type, size, sha256 FROM spool_files WHERE key = ?1 ORDER BY p
     if (options.non_violation_max_age.count() <= 0) {
       throw InvalidInput("Spool option non_violation_max_age must be > 0 seconds.");
     }
+    check_folder_is_ours(options.dir);
     std::error_code ec;
     fs::create_directories(options.dir, ec);
     if (ec) throw_os_error("create spool folder", options.dir, ec.value());
+    // New, empty, or already a spool (checked above): never another folder's mode.
     if (::chmod(options.dir.c_str(), 0700) != 0) {
       throw_os_error("set mode 0700 on spool folder", options.dir, errno);
     }
@@ -507,6 +509,34 @@ SELECT name, media_type, size, sha256 FROM spool_files WHERE key = ?1 ORDER BY p
     make_dir(options.dir / "tmp", true);
     make_dir(options.dir / "evidence", true);
     return fd;
+  }
+
+  /// Refuses (InvalidInput) an existing folder that holds anything but is not a spool, so
+  /// that a mistaken dir ("." or $HOME, /tmp, a config folder) is neither chmodded to 0700
+  /// nor filled with spool files, nor has its tmp/ emptied by recovery. A spool is recognised
+  /// by spool.lock or spool.db (the constructor creates spool.lock before anything else); a
+  /// tmp/ or evidence/ folder alone is too common a name to count. A missing or empty folder
+  /// is fine.
+  static void check_folder_is_ours(const fs::path& dir) {
+    std::error_code ec;
+    const fs::file_status status = fs::status(dir, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      throw_os_error("inspect spool folder", dir, ec.value());
+    }
+    if (!fs::exists(status)) return;
+    if (!fs::is_directory(status)) {
+      throw InvalidInput(fmt::format(
+          "Spool folder '{}' exists and is not a folder; choose an empty or new folder.",
+          dir.string()));
+    }
+    fs::directory_iterator it(dir, ec);
+    if (ec) throw_os_error("list spool folder", dir, ec.value());
+    if (it == fs::directory_iterator()) return;  // empty
+    if (fs::exists(dir / "spool.lock", ec) || fs::exists(dir / "spool.db", ec)) return;
+    throw InvalidInput(fmt::format(
+        "Spool folder '{}' is not empty and is not a roadwarden spool (no spool.lock or "
+        "spool.db in it); choose an empty or new folder. Nothing was changed.",
+        dir.string()));
   }
 
   /// Creates the database file with mode 0600 before SQLite opens it (SQLite gives its

@@ -67,8 +67,11 @@ struct SpoolEntry {
 
 /// Options of a Spool, validated by its constructor (InvalidInput names the bad option).
 struct SpoolOptions {
-  /// Spool folder. Created (with missing parents) if missing; its mode is set to 0700. Must
-  /// be on a local file system (fsync and rename are relied on).
+  /// Spool folder: a new folder (created with missing parents), an existing empty folder, or
+  /// an existing spool (it holds spool.lock or spool.db). Its mode is set to 0700. Any other
+  /// existing folder (e.g. ".", $HOME, /tmp, a config folder) is refused with InvalidInput
+  /// and left untouched, as is a path that is not a folder. Must be on a local file system
+  /// (fsync and rename are relied on).
   std::filesystem::path dir;
   /// Most bytes the spool may hold: the sum over records of their files' sizes plus their
   /// metadata's serialised size. put() refuses a record that would exceed it (IoError
@@ -115,7 +118,8 @@ class Spool {
   /// row, so no half record survives. `clock` (must outlive the Spool) timestamps records.
   /// `crash_hook`, for fault-injection tests only, is called by put() with a stage name
   /// (kStage*) after that stage is durable; a hook that kills the process simulates a crash
-  /// there. Throws InvalidInput for bad options, IoError when the folder or database cannot
+  /// there. Throws InvalidInput for bad options or a non-empty folder that is not a spool
+  /// (nothing in it changed; see SpoolOptions::dir), IoError when the folder or database cannot
   /// be created or is locked by another process, Corrupt when the database is not a spool
   /// or has a newer schema than this build knows.
   Spool(SpoolOptions options, const Clock& clock,

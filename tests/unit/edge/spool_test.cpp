@@ -182,6 +182,59 @@ TEST_F(SpoolTest, FolderAndFilesArePrivate) {
             fs::perms::owner_read | fs::perms::owner_write);
 }
 
+// Regression: dir = "." turned a config folder from 0755 to 0700 (and would have done so to
+// /tmp or $HOME). A non-empty folder that is not a spool is refused and left untouched.
+TEST_F(SpoolTest, RefusesNonEmptyFolderThatIsNotASpoolAndLeavesItUntouched) {
+  fs::create_directories(dir_ / "tmp");  // e.g. $HOME or / with a tmp/ folder
+  std::ofstream(dir_ / "site.toml") << "camera = 'cam-01'\n";
+  fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  std::ofstream(dir_ / "tmp" / "someone_elses.txt") << "keep me\n";
+  const fs::perms before = fs::status(dir_).permissions();
+  try {
+    Spool spool(options(), clock_);
+    FAIL() << "a non-empty folder that is not a spool was opened";
+  } catch (const InvalidInput& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find(dir_.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("is not empty and is not a roadwarden spool"), std::string::npos) << what;
+  }
+  EXPECT_EQ(fs::status(dir_).permissions(), before);
+  EXPECT_EQ(count_children(dir_), 2u);  // no spool.lock, spool.db or evidence/ added
+  EXPECT_TRUE(fs::exists(dir_ / "tmp" / "someone_elses.txt"));
+}
+
+TEST_F(SpoolTest, OpensNewEmptyOrExistingSpoolFolderAndMakesItPrivate) {
+  const fs::perms open_mode = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                              fs::perms::others_read | fs::perms::others_exec;
+  {  // new (with a missing parent)
+    SpoolOptions o = options();
+    o.dir = dir_ / "new" / "spool";
+    Spool spool(o, clock_);
+    EXPECT_EQ(fs::status(o.dir).permissions(), fs::perms::owner_all);
+  }
+  {  // existing and empty
+    SpoolOptions o = options();
+    o.dir = dir_ / "empty";
+    fs::create_directories(o.dir);
+    fs::permissions(o.dir, open_mode);
+    Spool spool(o, clock_);
+    EXPECT_EQ(fs::status(o.dir).permissions(), fs::perms::owner_all);
+  }
+  SpoolOptions o = options();
+  o.dir = dir_ / "spool";
+  std::string key;
+  {
+    Spool spool(o, clock_);
+    key = spool.put("plate_read", plate_metadata(), evidence(), false);
+  }
+  fs::permissions(o.dir, open_mode);  // an existing spool whose mode was loosened
+  Spool spool(o, clock_);
+  EXPECT_EQ(fs::status(o.dir).permissions(), fs::perms::owner_all);
+  EXPECT_EQ(spool.usage().entries, 1u);
+  EXPECT_EQ(spool.read_file(key, "plate.jpg"), evidence()[1].bytes);
+}
+
 TEST_F(SpoolTest, RefusesRecordBeyondQuotaAndRaisesAlarm) {
   SpoolOptions o = options();
   o.quota_bytes = 10'000;
