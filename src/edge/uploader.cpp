@@ -16,6 +16,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -192,9 +193,12 @@ class Uploader::Impl {
     path_ = url_.prefix + std::string(kIngestPath);
   }
 
-  UploadStats upload_due() {
+  UploadStats upload_due(const std::stop_token& stop) {
     UploadStats stats;
     for (const SpoolEntry& entry : spool_.due(clock_.now(), options_.batch)) {
+      // A stop waits for the one request in flight, never for the rest of the batch: the
+      // records not sent stay in the spool, due, with no attempt counted.
+      if (stop.stop_requested()) break;
       if (send(entry)) {
         ++stats.acknowledged;
       } else {
@@ -210,7 +214,7 @@ class Uploader::Impl {
     while (!stop.stop_requested()) {
       bool more = false;
       try {
-        const UploadStats stats = upload_due();
+        const UploadStats stats = upload_due(stop);
         more = stats.failed == 0 && stats.acknowledged >= options_.batch;
       } catch (const std::exception& e) {
         spdlog::error("edge uploader: pass failed: {}", e.what());
@@ -311,8 +315,8 @@ Uploader::Uploader(UploaderOptions options, Spool& spool, const Clock& clock)
 
 Uploader::~Uploader() = default;
 
-UploadStats Uploader::upload_due() {
-  return impl_->upload_due();
+UploadStats Uploader::upload_due(std::stop_token stop) {
+  return impl_->upload_due(stop);
 }
 
 void Uploader::run(std::stop_token stop, std::chrono::milliseconds idle) {

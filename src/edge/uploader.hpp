@@ -66,18 +66,24 @@ class Uploader {
   Uploader(const Uploader&) = delete;
   Uploader& operator=(const Uploader&) = delete;
 
-  /// One pass: sends up to `batch` records due at clock.now(). A record is acknowledged
-  /// (deleted from the spool) only when the server answers 200 or 201 with a JSON body whose
-  /// "key" equals the record's key and whose "status" is "stored" or "duplicate". Anything
-  /// else (transport or TLS failure, timeout, other status, bad body, unreadable or corrupt
-  /// evidence file) defers the record to now + backoff and counts as failed. Blocks for at
-  /// most about batch * 3 * timeout_ms. Throws only on spool database failures (IoError,
-  /// Corrupt).
-  UploadStats upload_due();
+  /// One pass: sends up to `batch` records due at clock.now(), one request at a time. A
+  /// record is acknowledged (deleted from the spool) only when the server answers 200 or 201
+  /// with a JSON body whose "key" equals the record's key and whose "status" is "stored" or
+  /// "duplicate". Anything else (transport or TLS failure, timeout, other status, bad body,
+  /// unreadable or corrupt evidence file) defers the record to now + backoff and counts as
+  /// failed. `stop` is checked before each record: once it is requested the pass returns
+  /// after the request in flight (at most about 3 * timeout_ms, one connect plus one write
+  /// plus one read; in practice one timeout_ms against a server that never answers), and the
+  /// records not yet sent stay in the spool untouched (still due, no attempt counted).
+  /// Without a stop request it blocks for at most about batch * 3 * timeout_ms. Throws only
+  /// on spool database failures (IoError, Corrupt).
+  UploadStats upload_due(std::stop_token stop = {});
 
-  /// Calls upload_due() until `stop` is requested: again at once after a full batch was
+  /// Calls upload_due(stop) until `stop` is requested: again at once after a full batch was
   /// acknowledged, otherwise after waiting `idle` (the wait ends early on stop). A pass that
-  /// throws is logged and retried after `idle`. Returns when stop is requested.
+  /// throws is logged and retried after `idle`. Returns when stop is requested, after at most
+  /// the one request in flight (see upload_due). Call once at start-up on the uploader's own
+  /// thread (e.g. a std::jthread); request_stop() from any thread at shutdown.
   void run(std::stop_token stop, std::chrono::milliseconds idle = std::chrono::seconds(2));
 
  private:

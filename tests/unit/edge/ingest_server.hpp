@@ -1,7 +1,7 @@
 // A fake central ingest endpoint for tests: plays docs/edge-upload.md over HTTPS on
 // 127.0.0.1 (httplib::SSLServer with a test certificate). It checks each request, stores each
 // key once and answers "stored" or "duplicate"; fault modes make it fail after storing, drop
-// the acknowledgement, echo a wrong key or refuse.
+// the acknowledgement, echo a wrong key, refuse, or never answer.
 #pragma once
 
 #include <httplib.h>
@@ -29,6 +29,8 @@ enum class Fault {
   kDropAckOnce,     // store, then stall past the client timeout (first request only)
   kWrongKey,        // store, answer 201 with another key
   kRefuse400,       // store nothing, answer 400
+  kNeverAnswer,     // accept the request over TLS, store nothing, never answer (until the
+                    // server is destroyed)
 };
 
 /// The central ingest endpoint, as the contract requires, over HTTPS on 127.0.0.1.
@@ -50,6 +52,7 @@ class IngestServer {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   ~IngestServer() {
+    closing_ = true;  // releases kNeverAnswer handlers
     server_.stop();
     thread_.join();
   }
@@ -77,6 +80,10 @@ class IngestServer {
 
   void handle(const httplib::Request& req, httplib::Response& res) {
     ++requests_;
+    if (fault_ == Fault::kNeverAnswer) {
+      while (!closing_) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return;
+    }
     if (!req.is_multipart_form_data() || !req.has_file("record")) {
       return reject(res, "not multipart or no record part");
     }
@@ -136,6 +143,7 @@ class IngestServer {
   int port_ = 0;
   std::thread thread_;
   std::atomic<int> requests_{0};
+  std::atomic<bool> closing_{false};
   mutable std::mutex mutex_;
   std::map<std::string, Stored> stored_;  // guarded by mutex_
   std::map<std::string, bool> seen_;      // guarded by mutex_

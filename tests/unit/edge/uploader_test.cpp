@@ -320,5 +320,36 @@ TEST_F(UploaderTest, RunUploadsUntilStopped) {
   EXPECT_EQ(spool_->usage().entries, 0u);
 }
 
+// Regression: after SIGTERM the agent took 54 s to stop (timeout_ms 2000, 16 records) against
+// a server that accepts TLS and never answers, because run() finished its whole batch. A
+// stop request must wait at most for the one request in flight.
+TEST_F(UploaderTest, StopDuringBatchWaitsOnlyForTheRequestInFlight) {
+  IngestServer server(server_cert_, Fault::kNeverAnswer);
+  for (int i = 0; i < 5; ++i) spool_->put("violation", json{{"i", i}}, evidence(i), true);
+  UploaderOptions o = options(server);
+  o.timeout_ms = 500;
+  Uploader uploader(o, *spool_, clock_);
+  std::jthread worker([&uploader](std::stop_token stop) { uploader.run(stop, 20ms); });
+  for (int i = 0; i < 500 && server.requests() == 0; ++i) std::this_thread::sleep_for(2ms);
+  ASSERT_EQ(server.requests(), 1);
+
+  const auto asked = std::chrono::steady_clock::now();
+  worker.request_stop();
+  worker.join();
+  const auto waited = std::chrono::steady_clock::now() - asked;
+  EXPECT_LT(waited, 1000ms) << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
+                            << " ms";
+  EXPECT_EQ(server.requests(), 1);
+  EXPECT_TRUE(server.stored().empty());
+  EXPECT_EQ(spool_->usage().entries, 5u);  // nothing lost
+  // The one in flight is deferred; the four never sent are untouched and still due now.
+  const auto untouched = spool_->due(clock_.now(), 10);
+  ASSERT_EQ(untouched.size(), 4u);
+  for (const SpoolEntry& e : untouched) EXPECT_EQ(e.attempts, 0) << e.key;
+  const auto all = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 10);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_EQ(all[0].attempts, 1);
+}
+
 }  // namespace
 }  // namespace roadwarden::edge
