@@ -91,14 +91,14 @@ BackoffPolicy policy_of(const StreamSourceOptions& o) {
 std::string redact_url(std::string_view url) {
   const std::size_t scheme_end = url.find("://");
   const std::size_t authority_start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
-  const std::size_t authority_end = std::min(url.find_first_of("/?#", authority_start), url.size());
   std::string out(url.substr(0, authority_start));
-  std::string_view authority = url.substr(authority_start, authority_end - authority_start);
-  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
-    authority.remove_prefix(at + 1);
+  std::string_view rest = url.substr(authority_start);
+  // Everything up to the LAST '@' is user-info: a password may hold an unencoded '/', '?', '#'
+  // or '@' (cameras accept them), so the authority cannot be ended at the first "/?#" before
+  // looking for '@'. A path or query holding '@' is over-redacted, never leaked.
+  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    rest.remove_prefix(at + 1);
   }
-  out += authority;
-  std::string_view rest = url.substr(authority_end);
   const std::size_t q = rest.find('?');
   if (q == std::string_view::npos) {
     out += rest;

@@ -112,6 +112,9 @@ class StreamFrameSource final : public FrameSource {
 /// `url` with the user-info part (user:password@) removed and the values of credential-like
 /// query parameters (user, password, pass, pwd, token, key, auth, secret, signature …)
 /// replaced by "***", for logs and health events. Never throws.
+/// User-info is everything between "://" and the LAST '@' of the URL, so a password holding an
+/// unencoded '/', '?', '#' or '@' (rtsp://admin:Adm1n#2024@10.0.0.21/s) is never printed; a URL
+/// whose path or query holds an '@' loses the text before it too (over-redaction, not a leak).
 [[nodiscard]] std::string redact_url(std::string_view url);
 
 }  // namespace roadwarden::video

@@ -418,9 +418,28 @@ TEST(RedactUrl, RemovesUserInfoAndCredentialQueryValues) {
   EXPECT_EQ(redact_url("http://cam/video.cgi?channel=1&user=admin&password=x&subtype=0#f"),
             "http://cam/video.cgi?channel=1&user=***&password=***&subtype=0#f");
   EXPECT_EQ(redact_url("https://cam/mjpeg?Token=abc"), "https://cam/mjpeg?Token=***");
-  EXPECT_EQ(redact_url("rtsp://cam:554/live?x@y"), "rtsp://cam:554/live?x@y");
+  // An '@' in the path or query is taken as the end of user-info: over-redacted, never leaked.
+  EXPECT_EQ(redact_url("rtsp://cam:554/live?x@y"), "rtsp://y");
   EXPECT_EQ(redact_url("rtsp://cam"), "rtsp://cam");
   EXPECT_EQ(redact_url(""), "");
+}
+
+// Regression: the authority used to end at the first '/', '?' or '#', so these passwords were
+// printed in full in logs and health events.
+TEST(RedactUrl, PasswordWithUnencodedHashSlashOrQuestionMarkIsNeverPrinted) {
+  EXPECT_EQ(redact_url("rtsp://admin:Adm1n#2024@10.0.0.21:554/stream1"),
+            "rtsp://10.0.0.21:554/stream1");
+  EXPECT_EQ(redact_url("rtsp://admin:pa/ss@host/s"), "rtsp://host/s");
+  EXPECT_EQ(redact_url("rtsp://admin:p?w@d@host:554/s?user=admin&channel=1"),
+            "rtsp://host:554/s?user=***&channel=1");
+  EXPECT_EQ(redact_url("http://op:x/y#z@cam/mjpeg?token=t0k"), "http://cam/mjpeg?token=***");
+  for (const char* url : {"rtsp://admin:Adm1n#2024@10.0.0.21:554/stream1",
+                          "rtsp://admin:pa/ss@host/s", "rtsps://u:a/b?c#d@e@cam/x"}) {
+    const std::string shown = redact_url(url);
+    for (const char* secret : {"Adm1n", "2024", "pa/ss", "admin", "a/b"}) {
+      EXPECT_EQ(shown.find(secret), std::string::npos) << url << " -> " << shown;
+    }
+  }
 }
 
 }  // namespace
