@@ -1,6 +1,8 @@
 #include "video/folder_source.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -8,8 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -41,10 +42,15 @@ std::optional<FileStat> stat_file(const fs::path& path) {
   return out;
 }
 
-bool is_image_name(const std::string& name) {
+std::string lower_extension(const std::string& name) {
   std::string ext = fs::path(name).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return ext;
+}
+
+bool is_image_name(const std::string& name) {
+  const std::string ext = lower_extension(name);
   static constexpr std::array<const char*, 4> kExt = {".jpg", ".jpeg", ".png", ".bmp"};
   return std::any_of(kExt.begin(), kExt.end(), [&](const char* e) { return ext == e; });
 }
@@ -55,6 +61,50 @@ bool jpeg_complete(const std::vector<unsigned char>& data) {
   std::size_t end = data.size();
   while (end > 0 && data[end - 1] == 0x00) --end;
   return end >= 2 && data[end - 2] == 0xFF && data[end - 1] == 0xD9;
+}
+
+// An open file descriptor, closed on destruction.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  [[nodiscard]] int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// The whole content of `path` (expected `size` bytes), or an error: "cannot open for reading:
+// <reason>" / "cannot read: <reason>". POSIX calls, so the reason is the OS's (errno).
+struct ReadResult {
+  std::vector<unsigned char> data;
+  std::string error;
+};
+
+ReadResult read_whole_file(const fs::path& path, std::uintmax_t size) {
+  ReadResult r;
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    r.error = "cannot open for reading: " + std::generic_category().message(errno);
+    return r;
+  }
+  r.data.reserve(static_cast<std::size_t>(size));
+  std::array<unsigned char, 65536> buf{};
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      r.error = "cannot read: " + std::generic_category().message(errno);
+      r.data.clear();
+      return r;
+    }
+    if (n == 0) return r;
+    r.data.insert(r.data.end(), buf.begin(), buf.begin() + n);
+  }
 }
 
 }  // namespace
@@ -103,6 +153,10 @@ void FolderFrameSource::scan() {
     if (name.empty() || name.front() == '.') continue;
     const std::optional<FileStat> st = stat_file(it->path());
     if (!st || !st->regular) continue;
+    if (!is_image_name(name)) {
+      note_not_read(name);
+      continue;
+    }
     files.emplace_back(name, *st);
   }
   if (ec) {
@@ -154,28 +208,27 @@ std::optional<Frame> FolderFrameSource::take(const std::string& name, const Seen
     return std::nullopt;
   }
 
+  ReadResult read = read_whole_file(path, seen.size);
+  if (!read.error.empty()) {
+    // Left in place, unread; remembered so it is not tried (and reported) again while unchanged.
+    done_.insert({name, seen.size, seen.mtime_ms});
+    emit(HealthEvent::Kind::decode_error, fmt::format("{}: {}", path.string(), read.error));
+    return std::nullopt;
+  }
+  const std::vector<unsigned char>& data = read.data;
   cv::Mat image;
   std::string problem;
-  if (!is_image_name(name)) {
-    problem = "not an image file (expected .jpg, .jpeg, .png or .bmp)";
+  if (data.empty()) {
+    problem = "empty file";
+  } else if (data.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !jpeg_complete(data)) {
+    problem = "truncated JPEG (no end-of-image marker)";
   } else {
-    std::ifstream in(path, std::ios::binary);
-    std::vector<unsigned char> data((std::istreambuf_iterator<char>(in)),
-                                    std::istreambuf_iterator<char>());
-    if (!in.good() && !in.eof()) {
-      problem = "cannot read the file";
-    } else if (data.empty()) {
-      problem = "empty file";
-    } else if (data.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !jpeg_complete(data)) {
-      problem = "truncated JPEG (no end-of-image marker)";
-    } else {
-      try {
-        image = cv::imdecode(data, cv::IMREAD_COLOR);
-      } catch (const cv::Exception&) {
-        image.release();
-      }
-      if (image.empty()) problem = "cannot decode the image";
+    try {
+      image = cv::imdecode(data, cv::IMREAD_COLOR);
+    } catch (const cv::Exception&) {
+      image.release();
     }
+    if (image.empty()) problem = "cannot decode the image";
   }
   finish_file(name, seen);
   if (!problem.empty()) {
@@ -201,9 +254,22 @@ void FolderFrameSource::finish_file(const std::string& name, const Seen& seen) {
   std::error_code ec;
   fs::remove(options_.dir / name, ec);
   if (ec) {
-    throw IoError(fmt::format("{}: cannot delete after reading: {}", (options_.dir / name).string(),
-                              ec.message()));
+    // Not fatal: the camera goes on; the file is not read again while unchanged.
+    done_.insert({name, seen.size, seen.mtime_ms});
+    emit(HealthEvent::Kind::decode_error,
+         fmt::format("{}: cannot delete after reading: {}", (options_.dir / name).string(),
+                     ec.message()));
   }
+}
+
+void FolderFrameSource::note_not_read(const std::string& name) {
+  const std::string ext = lower_extension(name);
+  if (!not_read_reported_.insert(ext).second) return;
+  emit(HealthEvent::Kind::decode_error,
+       fmt::format("{}: files {} are not read (only .jpg, .jpeg, .png and .bmp images are); "
+                   "left in place, e.g. {}",
+                   options_.dir.string(),
+                   ext.empty() ? std::string("without an extension") : "ending in " + ext, name));
 }
 
 void FolderFrameSource::stop() {

@@ -19,14 +19,17 @@ namespace roadwarden::video {
 
 /// Options of FolderFrameSource, validated by its constructor (InvalidInput names the field).
 struct FolderSourceOptions {
-  /// The folder the camera uploads into (not recursive). Must exist.
+  /// The folder the camera uploads into. Must exist. Only the files directly in it are read;
+  /// subfolders (and the files in them) are not.
   std::filesystem::path dir;
   /// How often the folder is listed, milliseconds (> 0). Default 500.
   int poll_ms = 500;
   /// A file is read only when its size and modification time stayed unchanged for this long,
-  /// milliseconds (>= 0), so uploads in progress are not read half-written. Default 1000.
+  /// milliseconds (>= 0), so uploads in progress are not read half-written. An upload that
+  /// stalls longer than this is read as truncated (a JPEG without its end-of-image marker is
+  /// reported as `decode_error`; other formats may decode partly grey). Default 1000.
   int settle_ms = 1000;
-  /// Remove each file once read, decodable or not (privacy: frames are not kept on disk).
+  /// Remove each image file once read, decodable or not (privacy: frames are not kept on disk).
   /// false = remember the files read (name, size, mtime) and skip them while unchanged.
   /// Default true.
   bool delete_after_read = true;
@@ -36,13 +39,26 @@ struct FolderSourceOptions {
 
 /// Watches a folder and delivers each image in it once.
 ///
-/// Each poll lists the folder; files whose names start with '.' (FTP servers' temporary upload
-/// names) and non-regular files are ignored. A file is taken once its size and mtime were
-/// unchanged for settle_ms (measured with `clock`); the files taken in one poll are read in
-/// name order. Image files (.jpg .jpeg .png .bmp, any case) are decoded with cv::imdecode; a
-/// JPEG without its end-of-image marker counts as truncated. A file that is not an image or
+/// Each poll lists the folder (not its subfolders). Only regular files whose extension is an
+/// image type roadwarden reads (.jpg .jpeg .png .bmp, any case) are considered; files whose names
+/// start with '.' (FTP servers' temporary upload names) are ignored. Other files (notes.txt,
+/// event.xml, an upload in progress under partial.jpg.tmp) are never read, deleted or changed;
+/// the first file of each such extension is reported once per source as `decode_error` (detail
+/// "… are not read …"), so a camera uploading an unsupported type is visible, not an empty road.
+/// An image file is taken once its size and mtime were unchanged for settle_ms (measured with
+/// `clock`); the files taken in one poll are read in name order. They are decoded with
+/// cv::imdecode; a JPEG without its end-of-image marker counts as truncated. An image that
 /// cannot be decoded is reported as `decode_error` and skipped; either way it is deleted (or
 /// remembered), so it is never retried.
+///
+/// File-system errors never end the source (a camera must not die over one file); each is
+/// reported as `decode_error` and the file (name, size, mtime) is remembered and not tried again
+/// while unchanged:
+/// - an image that cannot be opened or read (e.g. permission denied): detail
+///   "<path>: cannot open for reading: <reason>"; the file is left in place, unread;
+/// - an image read (delivered or bad) that cannot be deleted (delete_after_read): detail
+///   "<path>: cannot delete after reading: <reason>"; the frame, if decodable, is still delivered,
+///   and the file stays on disk until someone removes it.
 ///
 /// Frames: BGR 8-bit H×W×3. `capture_time` = the file's modification time (UTC, millisecond
 /// precision; with FTP uploads this is normally when the upload finished, unless the camera
@@ -51,18 +67,20 @@ struct FolderSourceOptions {
 /// file carries an older mtime).
 /// Health events: `connected` on the first successful listing, `lost` when the folder cannot
 /// be listed (it vanished or became unreadable; retried every poll), `reconnected` when it can
-/// again, `decode_error` per bad file, `ended` after stop().
+/// again, `decode_error` per bad image or file error as above (and once per extension not
+/// read), `ended` after stop().
 ///
 /// Threading: next() from one thread; stop() and describe() from any thread. stop() ends a
 /// poll wait at once.
 class FolderFrameSource final : public FrameSource {
  public:
   /// Validates `options`: InvalidInput for out-of-range fields, IoError when `dir` is not an
-  /// existing folder. `clock` must outlive the source; `health` is called on the next() thread.
+  /// existing folder (the only errors this source throws). `clock` must outlive the source;
+  /// `health` is called on the next() thread.
   FolderFrameSource(FolderSourceOptions options, const Clock& clock, HealthSink health = {});
 
-  /// Blocks until the next image is ready; nullopt only after stop(). Throws IoError when a
-  /// file read cannot be deleted (delete_after_read) — retrying would read it again forever.
+  /// Blocks until the next image is ready; nullopt only after stop(). Does not throw for file
+  /// errors (see above): they are reported as health events.
   [[nodiscard]] std::optional<Frame> next() override;
   /// Makes next() return nullopt promptly. Thread-safe.
   void stop() override;
@@ -78,6 +96,7 @@ class FolderFrameSource final : public FrameSource {
   void scan();
   std::optional<Frame> take(const std::string& name, const Seen& settled);
   void finish_file(const std::string& name, const Seen& seen);
+  void note_not_read(const std::string& name);
   void emit(HealthEvent::Kind kind, std::string detail, std::int64_t gap_ms = 0, int attempt = 0);
 
   FolderSourceOptions options_;
@@ -87,8 +106,11 @@ class FolderFrameSource final : public FrameSource {
 
   // Reader-thread state (only next() touches it).
   std::map<std::string, Seen> pending_;  // files seen but not yet settled or read, by name
-  std::deque<std::pair<std::string, Seen>> ready_;                        // settled, in name order
-  std::set<std::tuple<std::string, std::uintmax_t, std::int64_t>> done_;  // keep mode: read
+  std::deque<std::pair<std::string, Seen>> ready_;  // settled, in name order
+  // Files not to take again while unchanged (name, size, mtime): keep mode: every file read;
+  // delete mode: files that could not be opened or deleted.
+  std::set<std::tuple<std::string, std::uintmax_t, std::int64_t>> done_;
+  std::set<std::string> not_read_reported_;  // extensions (lower case) reported as not read
   bool listed_once_ = false;
   int list_failures_ = 0;
   std::optional<UtcTime> lost_since_;

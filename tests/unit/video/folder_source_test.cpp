@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <future>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -53,6 +55,50 @@ void set_mtime(const fs::path& path, std::int64_t unix_ms) {
                    static_cast<long>(unix_ms % 1000) * 1000000};
   const timespec times[2] = {t, t};
   ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+// Root ignores file permissions. While alive, runs the process (all threads) with the effective
+// ids of `nobody` when the test runs as root, so permission errors happen as they do for an agent
+// running as its own user; the real and saved ids stay root, and the destructor switches back.
+class AsUnprivilegedUser {
+ public:
+  static constexpr uid_t kNobody = 65534;
+  AsUnprivilegedUser() {
+    if (::geteuid() != 0) return;
+    if (::setegid(kNobody) != 0) return;
+    if (::seteuid(kNobody) != 0) {
+      (void)::setegid(0);
+      return;
+    }
+    switched_ = true;
+  }
+  ~AsUnprivilegedUser() {
+    if (!switched_) return;
+    (void)::seteuid(0);
+    (void)::setegid(0);
+  }
+  AsUnprivilegedUser(const AsUnprivilegedUser&) = delete;
+  AsUnprivilegedUser& operator=(const AsUnprivilegedUser&) = delete;
+  // True when file permissions apply to this process now.
+  [[nodiscard]] static bool permissions_apply() { return ::geteuid() != 0; }
+
+ private:
+  bool switched_ = false;
+};
+
+// As root, gives `path` to `nobody` (AsUnprivilegedUser's user); otherwise a no-op.
+void give_to_unprivileged_user(const fs::path& path) {
+  if (::geteuid() == 0) {
+    ASSERT_EQ(::chown(path.c_str(), AsUnprivilegedUser::kNobody, AsUnprivilegedUser::kNobody), 0);
+  }
+}
+
+std::string details_of(const EventLog& log, Kind kind) {
+  std::string details;
+  for (const HealthEvent& e : log.events()) {
+    if (e.kind == kind) details += e.detail + "\n";
+  }
+  return details;
 }
 
 FolderSourceOptions options(const fs::path& dir, int settle_ms, bool delete_after_read = true) {
@@ -132,11 +178,11 @@ TEST(FolderFrameSource, WaitsUntilAnUploadHasSettled) {
   EXPECT_EQ(log.count(Kind::decode_error), 0);
 }
 
-TEST(FolderFrameSource, BadFilesReportDecodeErrorAndAreSkippedAndDeleted) {
+TEST(FolderFrameSource, BadImagesReportDecodeErrorAndAreSkippedAndDeleted) {
   const TempDir dir;
   const std::vector<unsigned char> good = jpeg(100, 80, 50);
-  std::ofstream(dir.path() / "a-notes.txt") << "not an image\n";
-  std::ofstream(dir.path() / "b-text.jpg") << "not a jpeg either\n";
+  std::ofstream(dir.path() / "a-text.jpg") << "not a jpeg\n";
+  std::ofstream(dir.path() / "b-text.png") << "not a png either\n";
   write_bytes(dir.path() / "c-truncated.jpg", good, 0, good.size() / 2, false);
   write_file(dir.path() / "d-good.jpg", good);
   const SystemClock clock;
@@ -149,13 +195,123 @@ TEST(FolderFrameSource, BadFilesReportDecodeErrorAndAreSkippedAndDeleted) {
   EXPECT_EQ(frame->image.size(), cv::Size(100, 80));
   EXPECT_EQ(frame->index, 0);
   ASSERT_EQ(log.count(Kind::decode_error), 3);
-  for (const char* name : {"a-notes.txt", "b-text.jpg", "c-truncated.jpg", "d-good.jpg"}) {
+  for (const char* name : {"a-text.jpg", "b-text.png", "c-truncated.jpg", "d-good.jpg"}) {
     EXPECT_FALSE(fs::exists(dir.path() / name)) << name << " was not removed";
   }
-  std::string details;
-  for (const HealthEvent& e : log.events()) details += e.detail + "\n";
+  const std::string details = details_of(log, Kind::decode_error);
   EXPECT_NE(details.find("truncated"), std::string::npos) << details;
-  EXPECT_NE(details.find("a-notes.txt"), std::string::npos) << details;
+  EXPECT_NE(details.find("a-text.jpg"), std::string::npos) << details;
+}
+
+// Regression: every file in the folder was read and deleted, including the camera's notes and
+// event files and uploads still in progress under a temporary name.
+TEST(FolderFrameSource, LeavesNonImagesUnfinishedUploadsAndSubfoldersAlone) {
+  const TempDir dir;
+  const std::vector<unsigned char> good = jpeg(100, 80, 50);
+  std::ofstream(dir.path() / "notes.txt") << "camera notes\n";
+  std::ofstream(dir.path() / "event.xml") << "<event/>\n";
+  std::ofstream(dir.path() / "README") << "no extension\n";
+  write_bytes(dir.path() / "partial.jpg.tmp", good, 0, good.size() / 2, false);
+  write_file(dir.path() / ".hidden.jpg", good);
+  fs::create_directory(dir.path() / "sub");
+  write_file(dir.path() / "sub" / "inner.jpg", good);
+  write_file(dir.path() / "UPPER.JPEG", good);
+  const SystemClock clock;
+  EventLog log;
+  FolderFrameSource source(options(dir.path(), 0), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
+
+  const auto frame = source.next();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->image.size(), cv::Size(100, 80));
+  EXPECT_FALSE(fs::exists(dir.path() / "UPPER.JPEG"));  // read and deleted
+  // Several more polls (50 ms each) find nothing to read and report nothing new.
+  const int reported = log.count(Kind::decode_error);
+  auto pending = std::async(std::launch::async, [&] { return source.next(); });
+  EXPECT_EQ(pending.wait_for(milliseconds(400)), std::future_status::timeout)
+      << "a non-image file was delivered as a frame";
+  source.stop();
+  EXPECT_FALSE(pending.get().has_value());
+
+  for (const char* name :
+       {"notes.txt", "event.xml", "README", "partial.jpg.tmp", ".hidden.jpg", "sub/inner.jpg"}) {
+    EXPECT_TRUE(fs::exists(dir.path() / name)) << name << " was removed";
+  }
+  EXPECT_EQ(log.count(Kind::decode_error), reported) << details_of(log, Kind::decode_error);
+  // At most one notice per kind of file not read (.txt, .xml, no extension, .tmp).
+  EXPECT_LE(reported, 4) << details_of(log, Kind::decode_error);
+}
+
+// Regression: a file that could not be deleted after reading threw IoError out of next(), which
+// ended the camera (and a one-camera agent).
+TEST(FolderFrameSource, FileThatCannotBeDeletedIsReportedOnceAndTheCameraGoesOn) {
+  const TempDir dir;
+  write_file(dir.path() / "a.jpg", jpeg(90, 60, 10));
+  write_file(dir.path() / "b.jpg", jpeg(50, 40, 99));
+  give_to_unprivileged_user(dir.path());
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0555), 0);  // listable and readable, not writable
+  const SystemClock clock;
+  EventLog log;
+  {
+    const AsUnprivilegedUser user;
+    if (!AsUnprivilegedUser::permissions_apply()) GTEST_SKIP() << "cannot drop root";
+    FolderFrameSource source(options(dir.path(), 0), clock, log.sink());
+    const Watchdog watchdog(source, 10000);
+
+    std::optional<Frame> a;
+    std::optional<Frame> b;
+    ASSERT_NO_THROW(a = source.next());
+    ASSERT_NO_THROW(b = source.next());
+    ASSERT_TRUE(a.has_value());
+    ASSERT_TRUE(b.has_value());
+    EXPECT_EQ(a->image.size(), cv::Size(90, 60));
+    EXPECT_EQ(b->image.size(), cv::Size(50, 40));
+    // Neither file is read again while unchanged.
+    auto pending = std::async(std::launch::async, [&] { return source.next(); });
+    EXPECT_EQ(pending.wait_for(milliseconds(400)), std::future_status::timeout)
+        << "a file that could not be deleted was delivered again";
+    source.stop();
+    EXPECT_FALSE(pending.get().has_value());
+  }
+  ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
+  EXPECT_TRUE(fs::exists(dir.path() / "a.jpg"));
+  const std::string details = details_of(log, Kind::decode_error);
+  EXPECT_EQ(log.count(Kind::decode_error), 2) << details;
+  EXPECT_NE(details.find("a.jpg: cannot delete after reading: Permission denied"),
+            std::string::npos)
+      << details;
+}
+
+TEST(FolderFrameSource, FileThatCannotBeOpenedIsReportedOnceAndLeftInPlace) {
+  const TempDir dir;
+  write_file(dir.path() / "a-locked.jpg", jpeg(90, 60, 10));
+  ASSERT_EQ(::chmod((dir.path() / "a-locked.jpg").c_str(), 0000), 0);
+  write_file(dir.path() / "b.jpg", jpeg(50, 40, 99));
+  give_to_unprivileged_user(dir.path());
+  const SystemClock clock;
+  EventLog log;
+  {
+    const AsUnprivilegedUser user;
+    if (!AsUnprivilegedUser::permissions_apply()) GTEST_SKIP() << "cannot drop root";
+    FolderFrameSource source(options(dir.path(), 0), clock, log.sink());
+    const Watchdog watchdog(source, 10000);
+
+    std::optional<Frame> b;
+    ASSERT_NO_THROW(b = source.next());
+    ASSERT_TRUE(b.has_value());
+    EXPECT_EQ(b->image.size(), cv::Size(50, 40));
+    auto pending = std::async(std::launch::async, [&] { return source.next(); });
+    EXPECT_EQ(pending.wait_for(milliseconds(400)), std::future_status::timeout);
+    source.stop();
+    EXPECT_FALSE(pending.get().has_value());
+  }
+  EXPECT_TRUE(fs::exists(dir.path() / "a-locked.jpg"));  // not ours to remove unread
+  EXPECT_FALSE(fs::exists(dir.path() / "b.jpg"));
+  const std::string details = details_of(log, Kind::decode_error);
+  EXPECT_EQ(log.count(Kind::decode_error), 1) << details;
+  EXPECT_NE(details.find("a-locked.jpg: cannot open for reading: Permission denied"),
+            std::string::npos)
+      << details;
 }
 
 TEST(FolderFrameSource, KeepModeReadsEachFileOnceAndLeavesItInPlace) {
