@@ -1,6 +1,8 @@
 #include "video/file_source.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include <fmt/format.h>
@@ -28,7 +30,13 @@ FileFrameSource::FileFrameSource(std::filesystem::path path, FileSourceOptions o
     : path_(std::move(path)),
       options_(options),
       health_(std::move(health)),
-      reader_(open_reader(path_, options_.every)) {}
+      reader_(open_reader(path_, options_.every)),
+      frame_count_(reader_.frame_count()) {
+  // Give up after 2 s of video in a row that cannot be read, and never before 50 frames.
+  if (const std::optional<double> fps = reader_.fps()) {
+    max_unreadable_run_ = std::max<std::int64_t>(50, std::llround(std::ceil(2.0 * *fps)));
+  }
+}
 
 std::optional<Frame> FileFrameSource::next() {
   if (ended_) return std::nullopt;
@@ -38,32 +46,66 @@ std::optional<Frame> FileFrameSource::next() {
     emit(HealthEvent::Kind::connected, "");
   }
   while (!stop_.requested()) {
-    std::optional<Frame> frame;
+    VideoFileReader::Attempt attempt;
     try {
-      frame = reader_.next();
+      attempt = reader_.try_next();
     } catch (const InvalidInput& e) {
+      report_skipped();
       emit(HealthEvent::Kind::decode_error, e.what());
       continue;
     }
-    if (!frame) {
-      ended_ = true;
-      emit(HealthEvent::Kind::ended, "end of file");
-      return std::nullopt;
+    if (!attempt.frame) {
+      if (std::optional<std::string> detail = on_unreadable(attempt.failed_index)) {
+        ended_ = true;
+        emit(HealthEvent::Kind::ended, std::move(*detail));
+        return std::nullopt;
+      }
+      continue;
     }
+    report_skipped();
+    Frame& frame = *attempt.frame;
     if (options_.realtime) {
       const auto due = pace_origin_ + std::chrono::microseconds(
-                                          std::llround(std::max(0.0, frame->position_ms) * 1000));
+                                          std::llround(std::max(0.0, frame.position_ms) * 1000));
       const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
           due - std::chrono::steady_clock::now());
       if (wait.count() > 0 && stop_.wait_for(wait)) break;
     }
-    frame->sequence = options_.first_sequence + delivered_++;
-    frame->capture_time = UtcTime{options_.start_time.unix_ms + std::llround(frame->position_ms)};
-    return frame;
+    frame.sequence = options_.first_sequence + delivered_++;
+    frame.capture_time = UtcTime{options_.start_time.unix_ms + std::llround(frame.position_ms)};
+    return std::move(attempt.frame);
   }
   ended_ = true;
   emit(HealthEvent::Kind::ended, "stopped");
   return std::nullopt;
+}
+
+std::optional<std::string> FileFrameSource::on_unreadable(std::int64_t index) {
+  if (!frame_count_ || index >= *frame_count_) {
+    if (!unreadable_from_) return std::string("end of file");
+    return fmt::format("end of file (frames {}-{} of {} could not be decoded)", *unreadable_from_,
+                       *frame_count_ - 1, *frame_count_);
+  }
+  if (!unreadable_from_) unreadable_from_ = index;
+  unreadable_to_ = index;
+  const std::int64_t run = index - *unreadable_from_ + 1;
+  if (run < max_unreadable_run_) return std::nullopt;
+  return fmt::format(
+      "file truncated or corrupt at frame {} of {}: {} frames in a row could not be decoded, "
+      "gave up after {} frames delivered",
+      *unreadable_from_, *frame_count_, run, delivered_);
+}
+
+void FileFrameSource::report_skipped() {
+  if (!unreadable_from_) return;
+  const std::int64_t from = *unreadable_from_;
+  unreadable_from_.reset();
+  emit(HealthEvent::Kind::decode_error,
+       from == unreadable_to_
+           ? fmt::format("frame {} of {} could not be decoded (corrupt data); skipped", from,
+                         *frame_count_)
+           : fmt::format("frames {}-{} of {} could not be decoded (corrupt data); skipped {}", from,
+                         unreadable_to_, *frame_count_, unreadable_to_ - from + 1));
 }
 
 void FileFrameSource::stop() {

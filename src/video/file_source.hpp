@@ -36,6 +36,16 @@ struct FileSourceOptions {
 /// Health events: `connected` at the first next(), `decode_error` for a frame FFmpeg could not
 /// decode (skipped), `ended` once at the end of the file or after stop(). Event times come from
 /// the system clock.
+///
+/// Corrupt data: when FFmpeg cannot read a frame before the container's frame count
+/// (VideoFileReader::frame_count()) is reached, the source does not take it as the end of the
+/// file: it reads on, and when frames come again it reports the stretch it skipped as one
+/// `decode_error` ("frames A-B of N could not be decoded (corrupt data); skipped"). After
+/// max(50, 2 s of video) frames in a row that cannot be read it gives up: `ended` with detail
+/// "file truncated or corrupt at frame A of N …". Unreadable frames just before the frame count
+/// end the file with `ended` "end of file (frames A-B of N could not be decoded)" — with an
+/// estimated frame count they may not exist. When the frame count is unknown, the first frame
+/// that cannot be read ends the file ("end of file").
 /// Threading: next() from one thread; stop() and describe() from any thread.
 class FileFrameSource final : public FrameSource {
  public:
@@ -52,6 +62,10 @@ class FileFrameSource final : public FrameSource {
 
  private:
   void emit(HealthEvent::Kind kind, std::string detail);
+  // A frame could not be grabbed: the `ended` detail when the source ends here, else nullopt.
+  std::optional<std::string> on_unreadable(std::int64_t index);
+  // Reports the stretch of unreadable frames that ended before a frame was read again.
+  void report_skipped();
 
   std::filesystem::path path_;
   FileSourceOptions options_;
@@ -62,6 +76,11 @@ class FileFrameSource final : public FrameSource {
   bool started_ = false;
   bool ended_ = false;
   std::int64_t delivered_ = 0;
+  std::optional<std::int64_t> frame_count_;  // from the container, when known
+  std::int64_t max_unreadable_run_ = 50;     // frames in a row before giving up
+  // The current stretch of frames that could not be grabbed: first and last index.
+  std::optional<std::int64_t> unreadable_from_;
+  std::int64_t unreadable_to_ = 0;
   // realtime: steady time at which position 0 is due.
   std::chrono::steady_clock::time_point pace_origin_;
 };

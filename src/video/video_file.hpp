@@ -22,10 +22,35 @@ class VideoFileReader {
 
   /// The next selected frame, or nullopt at the end of the file. Throws InvalidInput when a
   /// frame cannot be decoded before the end of the stream.
+  /// A frame whose data FFmpeg cannot read (grab fails: a corrupt packet, or the end of the
+  /// data) is taken as the end of the file; FileFrameSource uses try_next() to read on instead.
   [[nodiscard]] std::optional<Frame> next();
 
+  /// Result of try_next(): a frame, or the index of a frame whose data could not be read.
+  struct Attempt {
+    /// The next selected frame (BGR 8-bit H×W×3), when its data could be read.
+    std::optional<Frame> frame;
+    /// Without `frame`: the index of the frame FFmpeg could not grab (selected by `every` or
+    /// not). -1 with a frame.
+    std::int64_t failed_index = -1;
+  };
+  /// Like next(), but a frame whose data cannot be grabbed (a corrupt packet, or the end of the
+  /// data) does not end the reader: it is returned as `failed_index`, and the next call goes on
+  /// with the frame after it. Past the end of the data every call fails, with increasing
+  /// indexes; the caller decides when to stop (e.g. at frame_count()). Throws InvalidInput when
+  /// a grabbed frame cannot be decoded, as next() does. Do not mix with next() on one reader.
+  [[nodiscard]] Attempt try_next();
+
+  /// Frames in the file as the container declares (CAP_PROP_FRAME_COUNT), nullopt when unknown.
+  /// For containers without a frame count FFmpeg estimates it from duration × frame rate, so it
+  /// may be off by a few frames.
+  [[nodiscard]] std::optional<std::int64_t> frame_count() const;
+  /// Frame rate the container declares (CAP_PROP_FPS), frames per second; nullopt when unknown.
+  [[nodiscard]] std::optional<double> fps() const;
+
  private:
-  cv::VideoCapture capture_;
+  // Mutable: cv::VideoCapture::get() is not const (it reads properties without changing them).
+  mutable cv::VideoCapture capture_;
   int every_;
   std::int64_t index_ = 0;
 };

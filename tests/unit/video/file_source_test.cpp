@@ -1,6 +1,7 @@
 #include "video/file_source.hpp"
 
 #include <fstream>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -47,6 +48,7 @@ TEST(FileFrameSource, DeliversEveryNthFrameWithCaptureTimeFromStartPlusPosition)
     }
   }
   EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
+  EXPECT_EQ(log.count(HealthEvent::Kind::decode_error), 0);
   EXPECT_FALSE(source.next().has_value());  // stays ended
   EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
 }
@@ -94,6 +96,61 @@ TEST(FileFrameSource, StopEndsTheSource) {
   ASSERT_TRUE(source.next().has_value());
   source.stop();
   EXPECT_FALSE(source.next().has_value());
+  EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
+}
+
+std::string ended_detail(const EventLog& log) {
+  std::string detail;
+  for (const HealthEvent& e : log.events()) {
+    if (e.kind == HealthEvent::Kind::ended) detail += e.detail;
+  }
+  return detail;
+}
+
+// Regression: 500 KB of junk in the middle of a 250-frame clip ended the source after the frames
+// before it, reported as a clean end of file, although FFmpeg can decode most frames after it.
+TEST(FileFrameSource, CorruptMiddleIsReportedAsDecodeErrorAndReadingGoesOn) {
+  const TempDir dir;
+  const auto path = dir.path() / "clip.mp4";
+  ASSERT_TRUE(testing::write_noise_video(path, 250, 25.0, cv::Size(320, 240)));
+  ASSERT_TRUE(testing::overwrite_with_junk(path, 0.5, 500 * 1000));
+  EventLog log;
+  FileFrameSource source(path, FileSourceOptions{UtcTime{kStart}}, log.sink());
+  const std::vector<Frame> frames = read_all(source);
+
+  EXPECT_GE(frames.size(), 200u);  // 223 with OpenCV 4.6 / FFmpeg 5.1
+  EXPECT_LT(frames.size(), 250u);
+  bool gap = false;
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    EXPECT_GT(frames[i].index, frames[i - 1].index);
+    EXPECT_EQ(frames[i].sequence, frames[i - 1].sequence + 1);
+    // Positions keep the container time across the gap: frame k is at 40·k ms.
+    EXPECT_NEAR(frames[i].position_ms, 40.0 * static_cast<double>(frames[i].index), 1.0);
+    gap = gap || frames[i].index > frames[i - 1].index + 1;
+  }
+  EXPECT_TRUE(gap) << "no frame was skipped";
+  EXPECT_GE(log.count(HealthEvent::Kind::decode_error), 1);
+  EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
+  EXPECT_NE(ended_detail(log).find("end of file"), std::string::npos) << ended_detail(log);
+}
+
+TEST(FileFrameSource, LongCorruptStretchEndsTheSourceAsCorruptNotAsEndOfFile) {
+  const TempDir dir;
+  const auto path = dir.path() / "clip.mp4";
+  ASSERT_TRUE(testing::write_noise_video(path, 250, 25.0, cv::Size(320, 240)));
+  // ~150 frames of junk: more than the consecutive failures the source waits through.
+  ASSERT_TRUE(testing::overwrite_with_junk(path, 0.5, 3 * 1000 * 1000));
+  EventLog log;
+  FileFrameSource source(path, FileSourceOptions{UtcTime{kStart}}, log.sink());
+  const std::vector<Frame> frames = read_all(source);
+
+  EXPECT_GE(frames.size(), 1u);
+  EXPECT_LT(frames.size(), 150u);
+  EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
+  const std::string detail = ended_detail(log);
+  EXPECT_NE(detail.find("corrupt"), std::string::npos) << detail;
+  EXPECT_EQ(detail.find("end of file"), std::string::npos) << detail;
+  EXPECT_FALSE(source.next().has_value());  // stays ended
   EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
 }
 

@@ -1,13 +1,16 @@
-// Helpers shared by the frame-source tests: a settable clock, a health-event recorder, a
-// video writer and a child-process runner.
+// Helpers shared by the frame-source tests: a settable clock, a health-event recorder, video
+// writers, a file corrupter and a watchdog.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,6 +73,42 @@ inline bool write_test_video(const std::filesystem::path& path, int frames, doub
   }
   writer.release();
   return true;
+}
+
+/// Writes `frames` frames of `size` BGR noise (fixed seed, so the file is the same every run) at
+/// `fps` with 'mp4v' into `path` (.mp4): every frame costs many bytes, so a corrupt stretch of
+/// the file spans a predictable number of frames. Returns false if OpenCV cannot write.
+inline bool write_noise_video(const std::filesystem::path& path, int frames, double fps,
+                              cv::Size size) {
+  cv::VideoWriter writer(path.string(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'),
+                         fps, size);
+  if (!writer.isOpened()) return false;
+  cv::RNG rng(20261129);
+  for (int k = 0; k < frames; ++k) {
+    cv::Mat img(size, CV_8UC3);
+    rng.fill(img, cv::RNG::UNIFORM, 0, 255);
+    writer.write(img);
+  }
+  writer.release();
+  return true;
+}
+
+/// Overwrites `bytes` bytes of `path`, centred on offset `centre` (a fraction of the file size),
+/// with pseudo-random bytes (fixed seed). Returns false when the file cannot be rewritten.
+inline bool overwrite_with_junk(const std::filesystem::path& path, double centre,
+                                std::size_t bytes) {
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec || bytes > size) return false;
+  const auto middle = static_cast<std::uintmax_t>(static_cast<double>(size) * centre);
+  const std::uintmax_t from = std::min(size - bytes, middle - std::min(middle, bytes / 2));
+  std::vector<char> junk(bytes);
+  std::mt19937 gen(7);
+  for (char& c : junk) c = static_cast<char>(gen() & 0xFF);
+  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+  file.seekp(static_cast<std::streamoff>(from));
+  file.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  return static_cast<bool>(file);
 }
 
 /// Stops `source` after `timeout_ms` unless destroyed first, so a test whose camera died turns
