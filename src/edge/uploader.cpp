@@ -4,13 +4,21 @@
 #include "edge/uploader.hpp"
 
 #include <httplib.h>
+#include <netdb.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -19,6 +27,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -127,6 +136,111 @@ std::int64_t backoff_ms(const UploaderOptions& options, int previous_attempts) {
   std::int64_t delay = options.backoff_initial_ms;
   for (int i = 0; i < previous_attempts && delay < options.backoff_max_ms; ++i) delay *= 2;
   return std::min<std::int64_t>(delay, options.backoff_max_ms);
+}
+
+/// "host:port" as a person writes it (an IPv6 address in brackets).
+std::string host_port(const BaseUrl& url) {
+  return url.host.find(':') != std::string::npos ? fmt::format("[{}]:{}", url.host, url.port)
+                                                 : fmt::format("{}:{}", url.host, url.port);
+}
+
+/// Why a connection to `url` cannot be made, e.g. "connection refused", "no route to host",
+/// "host name not found: Name or service not known"; empty when it connects now. Tries once
+/// more because httplib 0.11 loses the OS reason of its failed connect. Only called after
+/// httplib reported Error::Connection (a connect that failed at once, not a timeout): the
+/// connect waits at most timeout_ms in all, plus the name lookup.
+std::string connect_failure_reason(const BaseUrl& url, int timeout_ms) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const std::string port = std::to_string(url.port);
+  const int rc = ::getaddrinfo(url.host.c_str(), port.c_str(), &hints, &found);
+  if (rc != 0) return fmt::format("host name not found: {}", ::gai_strerror(rc));
+  const std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> addresses(found, &::freeaddrinfo);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  int err = 0;
+  for (const addrinfo* ai = addresses.get(); ai != nullptr; ai = ai->ai_next) {
+    const int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      err = errno;
+      continue;
+    }
+    err = ::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLOUT, 0};
+      const int n = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(0, left.count())));
+      if (n == 0) {
+        err = ETIMEDOUT;
+      } else if (n < 0) {
+        err = errno;
+      } else {
+        socklen_t len = sizeof err;
+        if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
+      }
+    }
+    ::close(fd);
+    if (err == 0) return {};
+    if (std::chrono::steady_clock::now() >= deadline) break;
+  }
+  std::string reason = std::generic_category().message(err);  // e.g. "Connection refused"
+  if (!reason.empty()) {
+    reason[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(reason[0])));
+  }
+  return reason;
+}
+
+/// What went wrong, in words, for a request that got no HTTP answer: what failed, the
+/// server's host:port, and the reason when known. Never holds credentials (the URL has no
+/// user part; key paths and contents are not named). httplib 0.11's to_string() gives only
+/// the enum name ("Connection"), so the words are ours.
+std::string transport_error_text(httplib::Error error, const BaseUrl& url, int timeout_ms,
+                                 unsigned long tls_error) {
+  const std::string where = host_port(url);
+  const std::string tls_reason = tls_error != 0 && ERR_reason_error_string(tls_error) != nullptr
+                                     ? fmt::format(": {}", ERR_reason_error_string(tls_error))
+                                     : std::string();
+  switch (error) {
+    case httplib::Error::Connection: {
+      const std::string reason = connect_failure_reason(url, timeout_ms);
+      return fmt::format(
+          "cannot connect to {} ({})", where,
+          reason.empty() ? "it failed once, then connected on a second try" : reason);
+    }
+    case httplib::Error::ConnectionTimeout:
+      return fmt::format("cannot connect to {} (no answer within {} ms)", where, timeout_ms);
+    case httplib::Error::BindIPAddress:
+      return fmt::format("cannot bind a local address to connect to {}", where);
+    case httplib::Error::Read:
+      return fmt::format(
+          "no answer from {} (nothing within {} ms, or the connection closed before the full "
+          "answer; the server may have stored the record)",
+          where, timeout_ms);
+    case httplib::Error::Write:
+      return fmt::format(
+          "cannot send the request to {} (the server closed the connection, e.g. it refused "
+          "this agent's client certificate, or it stalled for {} ms)",
+          where, timeout_ms);
+    case httplib::Error::SSLConnection:
+      return fmt::format(
+          "TLS handshake with {} failed{} (untrusted server certificate, client certificate "
+          "refused, no TLS on that port, or no answer within {} ms)",
+          where, tls_reason, timeout_ms);
+    case httplib::Error::SSLLoadingCerts:
+      return fmt::format("cannot load the CA bundle or client certificate to connect to {}", where);
+    case httplib::Error::SSLServerVerification:
+      return fmt::format("the TLS certificate of {} is not accepted", where);
+    case httplib::Error::Canceled:
+      return fmt::format("the request to {} was canceled", where);
+    case httplib::Error::ExceedRedirectCount:
+      return fmt::format("{} redirected too often", where);
+    default:
+      return fmt::format("the request to {} failed (httplib error {})", where,
+                         httplib::to_string(error));
+  }
 }
 
 /// The "record" part: the record's metadata and its file list (docs/edge-upload.md).
@@ -247,17 +361,20 @@ class Uploader::Impl {
     const httplib::Headers headers{{"Idempotency-Key", entry.key},
                                    {"Accept", "application/json"},
                                    {"User-Agent", "roadwarden-edge/0.1"}};
+    ERR_clear_error();
     const httplib::Result result = client_->Post(path_, headers, items);
+    const unsigned long tls_error = ERR_peek_last_error();
     if (!result) {
-      std::string error = fmt::format("transport: {}", httplib::to_string(result.error()));
+      std::string error =
+          transport_error_text(result.error(), url_, options_.timeout_ms, tls_error);
       if (result.error() == httplib::Error::SSLServerVerification) {
         const long verify = client_->get_openssl_verify_result();
         error += verify == X509_V_OK
                      ? fmt::format(" (the certificate is not issued to '{}')", url_.host)
                      : fmt::format(" ({})", X509_verify_cert_error_string(verify));
       }
-      spdlog::warn("edge uploader: record {} ({}) not acknowledged: {}", entry.key, entry.kind,
-                   error);
+      spdlog::warn("edge uploader: record {} ({}) not acknowledged: {} [httplib {}]", entry.key,
+                   entry.kind, error, httplib::to_string(result.error()));
       return fail(entry, error);
     }
     const int status = result->status;

@@ -54,7 +54,11 @@ struct UploadStats {
 /// closing the connection mid-request must not kill the agent); the CLI does so at start-up.
 ///
 /// Logging (spdlog): failures are logged with the record key, kind, HTTP status or transport
-/// error — never metadata, file contents (plate images) or key material.
+/// error — never metadata, file contents (plate images) or key material. A transport error
+/// is said in words with the server's host:port, e.g. "cannot connect to 127.0.0.1:8443
+/// (connection refused)"; the same text is the record's SpoolEntry::last_error. To name the
+/// OS reason of a failed connect (httplib 0.11 loses it) the uploader connects once more
+/// without TLS, sending nothing, for at most timeout_ms (docs/edge-upload.md).
 class Uploader {
  public:
   /// Checks the options and loads the CA bundle and client identity. `spool` and `clock`

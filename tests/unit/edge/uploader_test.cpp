@@ -5,9 +5,12 @@
 // acknowledgement, or echo a wrong key.
 #include "edge/uploader.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -204,7 +207,9 @@ TEST_F(UploaderTest, ServerWithCertificateFromAnotherCaGetsNothing) {
   ASSERT_EQ(spool_->usage().entries, 1u);
   const auto entries = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 1);
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_NE(entries[0].last_error.find("SSL"), std::string::npos) << entries[0].last_error;
+  EXPECT_NE(entries[0].last_error.find("TLS"), std::string::npos) << entries[0].last_error;
+  EXPECT_NE(entries[0].last_error.find(server.url().substr(8)), std::string::npos)  // host:port
+      << entries[0].last_error;
 }
 
 TEST_F(UploaderTest, ServerCertificateForAnotherHostGetsNothing) {
@@ -349,6 +354,35 @@ TEST_F(UploaderTest, StopDuringBatchWaitsOnlyForTheRequestInFlight) {
   const auto all = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 10);
   ASSERT_EQ(all.size(), 5u);
   EXPECT_EQ(all[0].attempts, 1);
+  EXPECT_EQ(all[0].last_error.rfind("no answer from " + server.url().substr(8) + " (", 0), 0u)
+      << all[0].last_error;
+}
+
+// Regression: connection refused was logged and stored as "transport: Connection".
+TEST_F(UploaderTest, ConnectionRefusedIsReportedInWordsWithHostAndPort) {
+  int port = 0;
+  {  // a port on which nothing listens
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  spool_->put("plate_read", json::object(), {}, false);
+  UploaderOptions o;
+  o.url = "https://127.0.0.1:" + std::to_string(port);
+  o.ca_file = dir_ / "ca.pem";
+  Uploader uploader(o, *spool_, clock_);
+  EXPECT_EQ(uploader.upload_due().failed, 1);
+  const auto entries = spool_->due(UtcTime{clock_.now().unix_ms + 1000}, 1);
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].last_error,
+            "cannot connect to 127.0.0.1:" + std::to_string(port) + " (connection refused)");
 }
 
 }  // namespace
