@@ -166,7 +166,13 @@ class Spool {
   /// Violations are never purged. Throws IoError.
   int purge_expired(UtcTime now);
 
-  /// Current usage against the quota. Cheap (kept in memory). Never throws.
+  /// Current usage against the quota, including every put() that has returned. O(1): reads
+  /// two counters kept in memory under the spool's mutex (no database query, no file-system
+  /// access; the counters are summed from the database once, on open, then updated by put(),
+  /// acknowledge() and purge_expired() in the same critical section as their commit). It can
+  /// wait only while another thread holds that mutex for one database statement or commit.
+  /// Meant to be called after every put(): usage().alarm is true from the put() that takes
+  /// bytes above alarm_fraction * quota_bytes. Never throws.
   [[nodiscard]] SpoolUsage usage() const;
 
   /// The spool folder (as given in the options).

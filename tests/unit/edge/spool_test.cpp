@@ -266,6 +266,42 @@ TEST_F(SpoolTest, RefusesRecordBeyondQuotaAndRaisesAlarm) {
   EXPECT_EQ(spool.usage().entries, 3u);
 }
 
+// The agent checks usage().alarm after every put(): the alarm must be visible from the put()
+// that crosses the level (not one later, not only on reopen), and drop when space is freed.
+TEST_F(SpoolTest, AlarmIsSeenRightAfterThePutThatCrossesTheLevel) {
+  SpoolOptions o = options();
+  o.quota_bytes = 10'000;
+  o.alarm_fraction = 0.5;  // level: 5000 bytes
+  o.non_violation_max_age = 1h;
+  std::string first, crossing;
+  {
+    Spool spool(o, clock_);
+    const json meta = json::object();  // "{}": 2 bytes
+    first =
+        spool.put("plate_read", meta, {{"frame.jpg", "image/jpeg", random_bytes(2'998, 1)}}, false);
+    EXPECT_FALSE(spool.usage().alarm);  // 3000
+    spool.put("violation", meta, {{"frame.jpg", "image/jpeg", random_bytes(1'998, 2)}}, true);
+    EXPECT_EQ(spool.usage().bytes, 5'000u);
+    EXPECT_FALSE(spool.usage().alarm);  // exactly at the level: not above it
+    crossing = spool.put("health", meta, {}, false);
+    EXPECT_EQ(spool.usage().bytes, 5'002u);
+    EXPECT_TRUE(spool.usage().alarm);  // this put() crossed the level
+    spool.acknowledge(crossing);
+    EXPECT_FALSE(spool.usage().alarm);
+    spool.put("health", meta, {}, false);
+    EXPECT_TRUE(spool.usage().alarm);
+  }
+  Spool spool(o, clock_);  // recomputed from the database on open
+  EXPECT_EQ(spool.usage().bytes, 5'002u);
+  EXPECT_EQ(spool.usage().entries, 3u);
+  EXPECT_TRUE(spool.usage().alarm);
+  clock_.advance(2h);
+  EXPECT_EQ(spool.purge_expired(clock_.now()), 2);  // the two non-violation records
+  EXPECT_EQ(spool.usage().bytes, 2'000u);
+  EXPECT_EQ(spool.usage().entries, 1u);
+  EXPECT_FALSE(spool.usage().alarm);
+}
+
 TEST_F(SpoolTest, PurgeExpiredRemovesOnlyOldNonViolationRecords) {
   SpoolOptions o = options();
   o.non_violation_max_age = std::chrono::hours(1);
