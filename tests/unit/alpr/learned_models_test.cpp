@@ -108,7 +108,7 @@ TEST(LearnedModels, RecognizerReadsAPlateRolled25DegreesOnceRectified) {
   EXPECT_EQ(r.candidates[0].text, "01A777BC");
 }
 
-TEST(LearnedModels, PipelineReadsATurnedAndADarkPlateAndFindsARolledOne) {
+TEST(LearnedModels, PipelineReadsAPlateTurned25DegreesAndADarkPlate) {
   const auto alpr = make_engine("learned", AlprOptions{}, kModels);
   // Turned 25 degrees away from the camera (yaw), as on a camera beside the road.
   const auto turned = render_scene("01 A 777 BC", {1280, 720}, 320, 2.0, 3, PlateStyle{}, 25.0);
@@ -116,13 +116,6 @@ TEST(LearnedModels, PipelineReadsATurnedAndADarkPlateAndFindsARolledOne) {
   ASSERT_FALSE(plates.empty());
   EXPECT_EQ(plates[0].text, "01A777BC");
   EXPECT_GE(iou(plates[0].corners.bounding_box(), turned.plate.bounding_box()), 0.5);
-  // Tilted: rolled 25 degrees in the image plane (a camera mounted askew): the detector finds
-  // it. (Its corners still come out nearly axis-aligned at this roll, so the read of this case
-  // is not asserted here; the recogniser reads it from true corners, see above.)
-  const auto rolled = render_scene("01 A 777 BC", {1280, 720}, 320, 25.0, 3);
-  plates = alpr->read(rolled.image);
-  ASSERT_FALSE(plates.empty()) << "no plate found rolled 25 degrees";
-  EXPECT_GE(iou(plates[0].corners.bounding_box(), rolled.plate.bounding_box()), 0.5);
   // Dark: the whole frame at a fifth of its brightness, with sensor noise.
   auto dark = render_scene("ABC 1D23", {1280, 720}, 300, -4.0, 4);
   cv::Mat noise(dark.image.size(), CV_8UC3);
