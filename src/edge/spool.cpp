@@ -26,6 +26,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/unique_fd.hpp"
 #include "core/time.hpp"
 #include "edge/digest.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -87,30 +88,10 @@ static_assert(kMigrations.back().version == kSpoolSchemaVersion);
                             std::generic_category().message(err)));
 }
 
-/// A file descriptor closed on destruction.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-  /// Closes now, reporting the error close() returns (may be a delayed write error).
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
 
 /// fsyncs a folder so that entries created, renamed or removed in it are durable.
 void fsync_dir(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) throw_os_error("open folder", dir, errno);
   if (::fsync(fd.get()) != 0) throw_os_error("fsync folder", dir, errno);
 }
@@ -124,7 +105,7 @@ void make_dir(const fs::path& dir, bool may_exist) {
 
 /// Writes a new file (it must not exist) with mode 0600 and fsyncs it.
 void write_file_durable(const fs::path& path, const std::vector<std::uint8_t>& bytes) {
-  Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (fd.get() < 0) throw_os_error("create file", path, errno);
   std::size_t done = 0;
   while (done < bytes.size()) {
@@ -140,7 +121,7 @@ void write_file_durable(const fs::path& path, const std::vector<std::uint8_t>& b
 }
 
 std::vector<std::uint8_t> read_file_bytes(const fs::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) throw_os_error("open evidence file", path, errno);
   std::vector<std::uint8_t> out;
   std::array<std::uint8_t, 1 << 16> buffer{};
@@ -542,7 +523,7 @@ SELECT name, media_type, size, sha256 FROM spool_files WHERE key = ?1 ORDER BY p
   /// Creates the database file with mode 0600 before SQLite opens it (SQLite gives its
   /// -wal and -shm files the same mode).
   static fs::path create_private(const fs::path& path) {
-    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (fd.get() < 0) throw_os_error("create spool database", path, errno);
     return path;
   }
@@ -608,7 +589,7 @@ SELECT name, media_type, size, sha256 FROM spool_files WHERE key = ?1 ORDER BY p
   const fs::path tmp_dir_;
   const fs::path evidence_dir_;
   /// The exclusive flock on spool.lock, held for the Spool's life.
-  Fd lock_fd_;
+  UniqueFd lock_fd_;
   /// Serialises every use of conn_ (opened NOMUTEX) and guards the counters below.
   mutable std::mutex mutex_;
   /// Guarded by mutex_.

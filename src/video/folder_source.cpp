@@ -18,6 +18,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "core/errors.hpp"
+#include "core/unique_fd.hpp"
 
 namespace roadwarden::video {
 
@@ -63,20 +64,6 @@ bool jpeg_complete(const std::vector<unsigned char>& data) {
   return end >= 2 && data[end - 2] == 0xFF && data[end - 1] == 0xD9;
 }
 
-// An open file descriptor, closed on destruction.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // The whole content of `path` (expected `size` bytes), or an error: "cannot open for reading:
 // <reason>" / "cannot read: <reason>". POSIX calls, so the reason is the OS's (errno).
@@ -87,7 +74,7 @@ struct ReadResult {
 
 ReadResult read_whole_file(const fs::path& path, std::uintmax_t size) {
   ReadResult r;
-  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     r.error = "cannot open for reading: " + std::generic_category().message(errno);
     return r;
