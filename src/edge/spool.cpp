@@ -26,8 +26,8 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
-#include "core/unique_fd.hpp"
 #include "core/time.hpp"
+#include "core/unique_fd.hpp"
 #include "edge/digest.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 
@@ -87,7 +87,6 @@ static_assert(kMigrations.back().version == kSpoolSchemaVersion);
   throw IoError(fmt::format("Spool: cannot {} '{}': {}.", what, path.string(),
                             std::generic_category().message(err)));
 }
-
 
 /// fsyncs a folder so that entries created, renamed or removed in it are durable.
 void fsync_dir(const fs::path& dir) {

@@ -64,7 +64,6 @@ bool jpeg_complete(const std::vector<unsigned char>& data) {
   return end >= 2 && data[end - 2] == 0xFF && data[end - 1] == 0xD9;
 }
 
-
 // The whole content of `path` (expected `size` bytes), or an error: "cannot open for reading:
 // <reason>" / "cannot read: <reason>". POSIX calls, so the reason is the OS's (errno).
 struct ReadResult {
