@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -29,11 +30,10 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <atomic>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <opencv2/core.hpp>
 
 #include "alpr/engines.hpp"
@@ -50,7 +50,9 @@ using namespace roadwarden;
 
 namespace {
 
-double iou_quads(const Quad& a, const Quad& b) { return iou(a.bounding_box(), b.bounding_box()); }
+double iou_quads(const Quad& a, const Quad& b) {
+  return iou(a.bounding_box(), b.bounding_box());
+}
 
 /// Truth plate of vehicle `v` on `frame`, if it is visible there.
 const testing::PlateInFrame* plate_on(const testing::VehicleTruth& v, int frame) {
@@ -125,8 +127,8 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
   std::map<std::size_t, int> passes_of;
   std::map<std::size_t, std::string> texts_of;  // the passes' texts per vehicle, for --verbose
   for (const video::Pass& p : passes) {
-    const int best = static_cast<int>(std::lround(
-        static_cast<double>(p.read.best_time.unix_ms) / frame_ms));  // start_time 0
+    const int best = static_cast<int>(
+        std::lround(static_cast<double>(p.read.best_time.unix_ms) / frame_ms));  // start_time 0
     std::optional<std::size_t> owner;
     double best_iou = 0.3;
     for (std::size_t i = 0; i < truth.vehicles.size(); ++i) {
@@ -150,8 +152,8 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
   }
   for (std::size_t i = 0; i < truth.vehicles.size(); ++i) {
     const auto& v = truth.vehicles[i];
-    const long visible = std::count_if(v.plates.begin(), v.plates.end(),
-                                       [](const auto& p) { return p.visible; });
+    const long visible =
+        std::count_if(v.plates.begin(), v.plates.end(), [](const auto& p) { return p.visible; });
     const long readable = std::count_if(v.plates.begin(), v.plates.end(), [](const auto& p) {
       return p.visible && p.corners.height() >= kReadableHeightPx;
     });
@@ -163,13 +165,13 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
     ++s.vehicles;
     if (passes_of[i] >= 1000) ++s.vehicles_correct;
     if (verbose && (passes_of[i] < 1000 || passes_of[i] > 1001)) {
-      const double max_h = std::accumulate(v.plates.begin(), v.plates.end(), 0.0,
-                                           [](double m, const auto& p) {
-                                             return p.visible ? std::max(m, p.corners.height()) : m;
-                                           });
-      std::cerr << fmt::format("  {} {}: truth {} ({} visible frames, plate up to {:.0f} px) -> passes:{}\n",
-                               mp4.filename().string(), i, v.text, visible, max_h,
-                               texts_of[i].empty() ? " none" : texts_of[i]);
+      const double max_h = std::accumulate(
+          v.plates.begin(), v.plates.end(), 0.0,
+          [](double m, const auto& p) { return p.visible ? std::max(m, p.corners.height()) : m; });
+      std::cerr << fmt::format(
+          "  {} {}: truth {} ({} visible frames, plate up to {:.0f} px) -> passes:{}\n",
+          mp4.filename().string(), i, v.text, visible, max_h,
+          texts_of[i].empty() ? " none" : texts_of[i]);
     }
   }
   return s;
@@ -185,8 +187,7 @@ void print_score(const std::string& set, const Score& s) {
 
 std::unique_ptr<alpr::Alpr> make_reader() {
   cv::setNumThreads(1);
-  return alpr::make_engine("learned", alpr::AlprOptions{},
-                           testing::source_dir() / "models");
+  return alpr::make_engine("learned", alpr::AlprOptions{}, testing::source_dir() / "models");
 }
 
 /// A synthetic scene as a fixed enforcement camera frames it: random_traffic_scene with
@@ -223,11 +224,12 @@ int run_accuracy(int clips, int photo_clips, double zoom, bool verbose) {
       ++photo_done;
     }
   }
-  fmt::print("\nPer-pass vs per-frame accuracy (learned reader, 1 thread; tracker on every frame;"
-             " plates >= {} px tall)\n| clips | vehicles | per-frame read | per-pass read | "
-             "duplicate passes | false passes | vehicles too small |\n| --- | --- | --- | --- | --- "
-             "| --- | --- |\n",
-             kReadableHeightPx);
+  fmt::print(
+      "\nPer-pass vs per-frame accuracy (learned reader, 1 thread; tracker on every frame;"
+      " plates >= {} px tall)\n| clips | vehicles | per-frame read | per-pass read | "
+      "duplicate passes | false passes | vehicles too small |\n| --- | --- | --- | --- | --- "
+      "| --- | --- |\n",
+      kReadableHeightPx);
   print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}", clips, zoom), synthetic);
   if (photo_done)
     print_score(fmt::format("real photos animated, {} clips", photo_done), photos);
@@ -245,8 +247,8 @@ double rss_mb() {
 }
 
 /// Frames per second of decode + read + track over `mp4` with detection every k-th frame.
-double measure_fps(const fs::path& mp4, const alpr::Alpr& reader, int detect_every,
-                   double seconds, long* passes) {
+double measure_fps(const fs::path& mp4, const alpr::Alpr& reader, int detect_every, double seconds,
+                   long* passes) {
   const auto t0 = std::chrono::steady_clock::now();
   long frames = 0;
   *passes = 0;
@@ -268,9 +270,10 @@ int run_throughput(double seconds) {
   const auto reader = make_reader();
   testing::TempDir tmp;
   fmt::print("Throughput, one core (cv::setNumThreads(1)), decode + detect + recognise + track\n");
-  fmt::print("| frame | detection | fps | ms/frame | vs every frame |\n| --- | --- | --- | --- | --- |\n");
-  for (const auto& [name, size] : {std::pair{"1080p", cv::Size(1920, 1080)},
-                                   std::pair{"4K", cv::Size(3840, 2160)}}) {
+  fmt::print(
+      "| frame | detection | fps | ms/frame | vs every frame |\n| --- | --- | --- | --- | --- |\n");
+  for (const auto& [name, size] :
+       {std::pair{"1080p", cv::Size(1920, 1080)}, std::pair{"4K", cv::Size(3840, 2160)}}) {
     const fs::path mp4 = tmp.path() / fmt::format("{}.mp4", name);
     (void)testing::write_traffic_clip(enforcement_scene(7, size, 150, 2.0), mp4);
     double baseline = 0;
@@ -321,7 +324,8 @@ int run_soak(double minutes, int detect_every, int streams) {
   fmt::print("minute,rss_mb\n");
   for (int i = 0;; ++i) {
     std::this_thread::sleep_until(t0 + std::chrono::seconds(10) * i);
-    const double m = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
+    const double m =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / 60.0;
     samples.emplace_back(m, rss_mb());
     fmt::print("{:.2f},{:.1f}\n", m, samples.back().second);
     std::fflush(stdout);
@@ -340,11 +344,12 @@ int run_soak(double minutes, int detect_every, int streams) {
     sxy += x * y;
   }
   const double slope = n > 1 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
-  fmt::print("soak: {} stream(s), detection every {} frames, {:.1f} min, {} frames, {} passes; "
-             "RSS with the reader loaded {:.1f} MB, peak {:.1f} MB, per stream above the "
-             "baseline {:.1f} MB; slope after the first minute {:+.3f} MB/min\n",
-             streams, detect_every, samples.back().first, frames.load(), passes.load(), baseline,
-             peak, (peak - baseline) / streams, slope);
+  fmt::print(
+      "soak: {} stream(s), detection every {} frames, {:.1f} min, {} frames, {} passes; "
+      "RSS with the reader loaded {:.1f} MB, peak {:.1f} MB, per stream above the "
+      "baseline {:.1f} MB; slope after the first minute {:+.3f} MB/min\n",
+      streams, detect_every, samples.back().first, frames.load(), passes.load(), baseline, peak,
+      (peak - baseline) / streams, slope);
   return 0;
 }
 

@@ -1,6 +1,6 @@
 #include <pthread.h>
-#include <unistd.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -8,9 +8,9 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
@@ -44,9 +44,10 @@ int EdgeCommand::run() const {
   try {
     alpr = build_reader(reader);
   } catch (const IoError& e) {
-    throw IoError(fmt::format("{}: [reader] cannot load the plate reader (set reader.models to "
-                              "the models folder, or reader.engine = \"classic\"): {}",
-                              config, e.what()));
+    throw IoError(
+        fmt::format("{}: [reader] cannot load the plate reader (set reader.models to "
+                    "the models folder, or reader.engine = \"classic\"): {}",
+                    config, e.what()));
   }
 
   // SIGINT / SIGTERM stop the agent cleanly (queued frames and live tracks are spooled).
@@ -74,8 +75,9 @@ int EdgeCommand::run() const {
         std::_Exit(130);
       }
       stopping = true;
-      spdlog::info("signal received: stopping (finishing queued frames and tracks; a second "
-                   "signal exits at once)");
+      spdlog::info(
+          "signal received: stopping (finishing queued frames and tracks; a second "
+          "signal exits at once)");
       agent.stop();
     }
   });

@@ -81,9 +81,8 @@ struct EdgeAgent::Impl {
       spdlog::info("spool back below its alarm level");
       return;
     }
-    spdlog::warn("spool {} above {:.0f}% of its quota ({} of {} bytes)",
-                 config.spool_dir.string(), config.spool_alarm_fraction * 100, u.bytes,
-                 config.spool_quota_bytes);
+    spdlog::warn("spool {} above {:.0f}% of its quota ({} of {} bytes)", config.spool_dir.string(),
+                 config.spool_alarm_fraction * 100, u.bytes, config.spool_quota_bytes);
     try {
       spool->put("health",
                  {{"type", "spool_health"},
@@ -99,9 +98,9 @@ struct EdgeAgent::Impl {
   }
 
   void spool_health(const std::string& camera, const video::HealthEvent& e) {
-    spdlog::log(e.kind == video::HealthEvent::Kind::lost ? spdlog::level::warn
-                                                          : spdlog::level::info,
-                "camera {}: {} {} {}", camera, video::to_string(e.kind), e.source, e.detail);
+    spdlog::log(
+        e.kind == video::HealthEvent::Kind::lost ? spdlog::level::warn : spdlog::level::info,
+        "camera {}: {} {} {}", camera, video::to_string(e.kind), e.source, e.detail);
     // One record per outage: the first failed attempt and the reconnection, not every retry.
     if (e.kind == video::HealthEvent::Kind::lost && e.attempt > 1) return;
     try {
@@ -165,9 +164,8 @@ EdgeAgent::EdgeAgent(SiteConfig config, std::unique_ptr<alpr::Alpr> reader, cons
   }
   for (const CameraConfig& cam : s.config.cameras) {
     const std::string id = cam.id;
-    auto source = open_source(cam, clock, [&s, id](const video::HealthEvent& e) {
-      s.spool_health(id, e);
-    });
+    auto source =
+        open_source(cam, clock, [&s, id](const video::HealthEvent& e) { s.spool_health(id, e); });
     s.cameras.push_back(std::make_unique<CameraPipeline>(
         cam, std::move(source), *s.reader, [&s](video::Pass&& p) { s.spool_pass(std::move(p)); }));
   }
@@ -237,8 +235,8 @@ AgentSummary EdgeAgent::run() {
   AgentSummary summary;
   for (auto& cam : s.cameras) {
     const CameraStats st = cam->stats();
-    summary.cameras.push_back({cam->config().id, st.frames_in, st.frames_dropped, st.frames_read,
-                               st.passes, st.errors});
+    summary.cameras.push_back(
+        {cam->config().id, st.frames_in, st.frames_dropped, st.frames_read, st.passes, st.errors});
   }
   summary.spooled = s.spool->usage().entries;
   summary.purged = s.purged;

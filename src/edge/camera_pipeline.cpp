@@ -34,7 +34,8 @@ CameraWorker::CameraWorker(std::string camera, const alpr::Alpr& reader, int det
   if (detect_every < 1)
     throw InvalidInput(fmt::format("detect_every must be >= 1, got {}", detect_every));
   if (!track && detect_every != 1)
-    throw InvalidInput("a camera without tracking (snapshots) must read every frame (detect_every 1)");
+    throw InvalidInput(
+        "a camera without tracking (snapshots) must read every frame (detect_every 1)");
 }
 
 namespace {
@@ -107,7 +108,9 @@ void CameraPipeline::start() {
   reader_thread_ = std::jthread([this] { read_loop(); });
 }
 
-void CameraPipeline::stop() { source_->stop(); }
+void CameraPipeline::stop() {
+  source_->stop();
+}
 
 void CameraPipeline::join() {
   if (reader_thread_.joinable()) reader_thread_.join();
@@ -115,8 +118,7 @@ void CameraPipeline::join() {
 }
 
 CameraStats CameraPipeline::stats() const {
-  return {frames_in_.load(), queue_.dropped(), frames_read_.load(), passes_.load(),
-          errors_.load()};
+  return {frames_in_.load(), queue_.dropped(), frames_read_.load(), passes_.load(), errors_.load()};
 }
 
 void CameraPipeline::read_loop() {

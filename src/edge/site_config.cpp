@@ -69,9 +69,12 @@ class Table {
     const toml::value* v = get(key);
     if (!v) return;
     double x = 0;
-    if (v->is_floating()) x = v->as_floating();
-    else if (v->is_integer()) x = static_cast<double>(v->as_integer());
-    else fail(key, "must be a number");
+    if (v->is_floating())
+      x = v->as_floating();
+    else if (v->is_integer())
+      x = static_cast<double>(v->as_integer());
+    else
+      fail(key, "must be a number");
     if (!(x >= lo && x <= hi)) fail(key, fmt::format("must be in [{}, {}], got {}", lo, hi, x));
     out = x;
   }
@@ -116,7 +119,8 @@ bool valid_timezone(const std::string& name) {
 
 UtcTime to_utc(const toml::offset_datetime& dt) {
   const std::chrono::system_clock::time_point tp(dt);
-  return UtcTime{std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count()};
+  return UtcTime{
+      std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count()};
 }
 
 void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
@@ -254,8 +258,10 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
     cam.overflow = cam.url.empty() ? Overflow::block : Overflow::drop_oldest;
     std::string overflow;
     t.string("overflow", overflow);
-    if (overflow == "block") cam.overflow = Overflow::block;
-    else if (overflow == "drop_oldest") cam.overflow = Overflow::drop_oldest;
+    if (overflow == "block")
+      cam.overflow = Overflow::block;
+    else if (overflow == "drop_oldest")
+      cam.overflow = Overflow::drop_oldest;
     else if (!overflow.empty())
       t.fail("overflow", fmt::format("must be \"block\" or \"drop_oldest\", got \"{}\"", overflow));
     if (const toml::value* tv = t.get("tracker")) {

@@ -68,13 +68,14 @@ cv::Mat blur_outside_vehicle(const cv::Mat& frame, const Quad& plate) {
   // Blur at reduced size: a 1/8-scale box blur enlarged again leaves nothing legible and
   // costs a few ms even at 4K.
   cv::Mat small;
-  cv::resize(frame, small, cv::Size(std::max(1, frame.cols / 8), std::max(1, frame.rows / 8)), 0,
-             0, cv::INTER_AREA);
+  cv::resize(frame, small, cv::Size(std::max(1, frame.cols / 8), std::max(1, frame.rows / 8)), 0, 0,
+             cv::INTER_AREA);
   cv::GaussianBlur(small, small, cv::Size(0, 0), 3.0);
   cv::Mat out;
   cv::resize(small, out, frame.size(), 0, 0, cv::INTER_LINEAR);
   frame(vehicle).copyTo(out(vehicle));
-  const cv::Rect plate_rect = clamp_rect(pb.x, pb.y, pb.x + pb.width, pb.y + pb.height, frame.size());
+  const cv::Rect plate_rect =
+      clamp_rect(pb.x, pb.y, pb.x + pb.width, pb.y + pb.height, frame.size());
   frame(plate_rect).copyTo(out(plate_rect));
   return out;
 }
@@ -84,7 +85,8 @@ Package build_plate_read_package(const PlateRead& read, const cv::Mat& frame,
   if (frame.empty() || frame.type() != CV_8UC3)
     throw InvalidInput("an evidence frame must be a non-empty BGR 8-bit image");
   if (options.jpeg_quality < 50 || options.jpeg_quality > 100)
-    throw InvalidInput(fmt::format("jpeg_quality must be in 50..100, got {}", options.jpeg_quality));
+    throw InvalidInput(
+        fmt::format("jpeg_quality must be in 50..100, got {}", options.jpeg_quality));
   Package p;
   p.metadata = {{"type", "plate_read"},
                 {"site", options.site_id},
@@ -100,8 +102,8 @@ Package build_plate_read_package(const PlateRead& read, const cv::Mat& frame,
   const Box b = read.best_corners.bounding_box();
   const double mx = 0.15 * b.width;
   const double my = 0.15 * b.height;
-  const cv::Rect cut = clamp_rect(b.x - mx, b.y - my, b.x + b.width + mx, b.y + b.height + my,
-                                  frame.size());
+  const cv::Rect cut =
+      clamp_rect(b.x - mx, b.y - my, b.x + b.width + mx, b.y + b.height + my, frame.size());
   if (cut.area() > 0) {
     p.files.push_back({"plate.jpg", "image/jpeg", encode_jpeg(frame(cut), options.jpeg_quality)});
   }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <string_view>
 #include <map>
+#include <string_view>
 #include <tuple>
 #include <utility>
 

@@ -24,8 +24,8 @@ namespace roadwarden::edge {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using nlohmann::json;
+using ::testing::HasSubstr;
 
 /// One car approaching in the middle lane over `frames` frames with a plate large enough to
 /// read (38 → 58 px tall at 1280×720). With `second_car`, two cars side by side in adjacent
@@ -105,8 +105,7 @@ TEST_F(EdgeCommandTest, OneCarOverSixtyFramesGivesExactlyOneReadWithEvidence) {
   // time the frames were processed.
   EXPECT_EQ(read.at("first_seen").get<std::string>().substr(0, 16), "2026-11-29T12:00");
   const std::int64_t seq = read.at("best_sequence");
-  EXPECT_EQ(read.at("best_time"),
-            to_iso8601(UtcTime{1'795'953'600'000 + seq * 40}));
+  EXPECT_EQ(read.at("best_time"), to_iso8601(UtcTime{1'795'953'600'000 + seq * 40}));
   EXPECT_EQ(health, (std::set<std::string>{"connected", "ended"}));
 
   // The evidence: the best frame and the plate cut from it, both decodable.

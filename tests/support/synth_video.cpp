@@ -2,7 +2,8 @@
 // camera-agent benchmarks (tests/support/traffic_video.hpp).
 //
 //   synth_video OUTPUT_DIR [--clips N] [--frames N] [--vehicles N] [--size 1080p|4k|WxH]
-//               [--seed S] [--plate-zoom Z] [--photo-clips N] [--photo-seconds S] [--plates-train DIR]
+//               [--seed S] [--plate-zoom Z] [--photo-clips N] [--photo-seconds S] [--plates-train
+//               DIR]
 //
 // Output: OUTPUT_DIR/synthetic_<seed>.mp4 (procedural road scenes), OUTPUT_DIR/photo_<k>.mp4
 // (real photos from plates-train animated as approaching vehicles; internal research data,
@@ -70,8 +71,9 @@ int main(int argc, char** argv) {
     nlohmann::json all = nlohmann::json::array();
     for (int k = 0; k < clips; ++k) {
       const std::string file = "synthetic_" + std::to_string(seed + k) + ".mp4";
-      const ClipTruth truth = write_traffic_clip(
-          random_traffic_scene(seed + k, size, frames, vehicles, plate_zoom), fs::path(out_dir) / file);
+      const ClipTruth truth =
+          write_traffic_clip(random_traffic_scene(seed + k, size, frames, vehicles, plate_zoom),
+                             fs::path(out_dir) / file);
       nlohmann::json j = to_json(truth);
       j["file"] = file;
       j["kind"] = "synthetic";

@@ -370,8 +370,8 @@ TrafficClipSpec random_traffic_scene(int seed, cv::Size size, int frames, int ve
   // Plate height at depth y, consistent with the lane width there.
   const double aspect = PlateStyle{}.width / static_cast<double>(PlateStyle{}.height);
   auto plate_h = [&](double y) {
-    return std::max(2.0, plate_zoom * kPlatePerLane * kLaneWidth * w * (y - horizon) /
-                             (h - horizon) / aspect);
+    return std::max(
+        2.0, plate_zoom * kPlatePerLane * kLaneWidth * w * (y - horizon) / (h - horizon) / aspect);
   };
   static const cv::Scalar kColours[] = {{60, 50, 140},   {150, 150, 150}, {30, 30, 30},
                                         {200, 200, 205}, {120, 60, 20},   {40, 110, 40},

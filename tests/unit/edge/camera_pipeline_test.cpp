@@ -63,8 +63,9 @@ struct Reader {
   explicit Reader(std::chrono::milliseconds delay = {}) {
     auto d = std::make_unique<CountingDetector>(delay);
     detector = d.get();
-    alpr = std::make_unique<alpr::Alpr>(std::move(d), std::make_unique<alpr::PerspectiveRectifier>(),
-                                        std::make_unique<FixedRecognizer>());
+    alpr =
+        std::make_unique<alpr::Alpr>(std::move(d), std::make_unique<alpr::PerspectiveRectifier>(),
+                                     std::make_unique<FixedRecognizer>());
   }
   CountingDetector* detector;
   std::unique_ptr<alpr::Alpr> alpr;
