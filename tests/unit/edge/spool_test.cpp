@@ -23,6 +23,7 @@
 #include "core/errors.hpp"
 #include "edge/digest.hpp"
 #include "unit/edge/fake_clock.hpp"
+#include "unit/edge/random_bytes.hpp"
 
 namespace roadwarden::edge {
 namespace {
@@ -30,14 +31,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::FakeClock;
+using testing::random_bytes;
 using namespace std::chrono_literals;
-
-std::vector<std::uint8_t> random_bytes(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<std::uint8_t> out(n);
-  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
-  return out;
-}
 
 /// A realistic plate-read record: a frame and a plate crop (random bytes standing in for JPEG).
 std::vector<EvidenceFile> evidence(unsigned seed = 1) {

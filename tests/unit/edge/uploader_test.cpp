@@ -32,6 +32,7 @@
 #include "edge/spool.hpp"
 #include "unit/edge/fake_clock.hpp"
 #include "unit/edge/ingest_server.hpp"
+#include "unit/edge/random_bytes.hpp"
 #include "unit/edge/test_certs.hpp"
 
 namespace roadwarden::edge {
@@ -42,15 +43,9 @@ using nlohmann::json;
 using testing::FakeClock;
 using testing::Fault;
 using testing::IngestServer;
+using testing::random_bytes;
 using testing::TestCert;
 using namespace std::chrono_literals;
-
-std::vector<std::uint8_t> random_bytes(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::vector<std::uint8_t> out(n);
-  for (auto& b : out) b = static_cast<std::uint8_t>(rng());
-  return out;
-}
 
 std::vector<EvidenceFile> evidence(unsigned seed = 1) {
   return {
