@@ -11,26 +11,34 @@ std::string sanitise_utf8(const std::string& s) {
 }
 
 nlohmann::json plate_json(const PlateResult& p) {
-  nlohmann::json corners = nlohmann::json::array();
-  for (const Point& c : p.corners.corners) corners.push_back({c.x, c.y});
-  nlohmann::json candidates = nlohmann::json::array();
-  for (const Candidate& c : p.candidates) {
-    candidates.push_back({{"text", c.text},
-                          {"confidence", c.confidence},
-                          {"format", c.format},
-                          {"corrected", c.corrected}});
-  }
   return {{"text", p.text},
           {"confidence", p.confidence},
           {"detector_confidence", p.detector_confidence},
-          {"corners", corners},
+          {"corners", to_json(p.corners)},
           {"char_confidences", p.char_confidences},
           {"country", p.country},
           {"format", p.format},
-          {"candidates", candidates}};
+          {"candidates", to_json(p.candidates)}};
 }
 
 }  // namespace
+
+nlohmann::json to_json(const Quad& q) {
+  nlohmann::json corners = nlohmann::json::array();
+  for (const Point& c : q.corners) corners.push_back({c.x, c.y});
+  return corners;
+}
+
+nlohmann::json to_json(const std::vector<Candidate>& candidates) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Candidate& c : candidates) {
+    out.push_back({{"text", c.text},
+                   {"confidence", c.confidence},
+                   {"format", c.format},
+                   {"corrected", c.corrected}});
+  }
+  return out;
+}
 
 nlohmann::json to_json(const ReadResult& r) {
   nlohmann::json plates = nlohmann::json::array();

@@ -36,6 +36,11 @@ struct ReadResult {
   std::optional<std::string> error;
 };
 
+/// Plate corners as [[x, y] × 4], clockwise from top-left, pixels.
+[[nodiscard]] nlohmann::json to_json(const Quad& corners);
+/// Candidates as [{"text", "confidence", "format", "corrected"}], in order.
+[[nodiscard]] nlohmann::json to_json(const std::vector<Candidate>& candidates);
+
 /// The JSON object of one result (see the format above).
 [[nodiscard]] nlohmann::json to_json(const ReadResult& result);
 

@@ -7,6 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "alpr/read_result.hpp"
 #include "core/errors.hpp"
 
 namespace roadwarden::evidence {
@@ -30,15 +31,8 @@ cv::Rect clamp_rect(double x0, double y0, double x1, double y1, const cv::Size& 
 }  // namespace
 
 nlohmann::json to_json(const PlateRead& r) {
-  nlohmann::json candidates = nlohmann::json::array();
-  for (const Candidate& c : r.candidates) {
-    candidates.push_back({{"text", c.text},
-                          {"confidence", c.confidence},
-                          {"format", c.format},
-                          {"corrected", c.corrected}});
-  }
-  nlohmann::json corners = nlohmann::json::array();
-  for (const Point& p : r.best_corners.corners) corners.push_back({p.x, p.y});
+  const nlohmann::json candidates = alpr::to_json(r.candidates);
+  const nlohmann::json corners = alpr::to_json(r.best_corners);
   return {{"camera", r.camera},
           {"text", r.text},
           {"confidence", r.confidence},
