@@ -1,0 +1,54 @@
+// What every part of the running server shares: options, the store, the evidence key, the
+// clock and the audit writer. Built once by `roadwarden server` from the data directory.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "core/time.hpp"
+#include "crypto/crypto.hpp"
+#include "store/store.hpp"
+
+namespace roadwarden::server {
+
+/// Options of the server, read from DATA_DIR/server.toml (written by `admin init`, every
+/// key documented there and in docs/server.md). Unknown keys are rejected.
+struct ServerOptions {
+  std::string bind_address = "127.0.0.1";  ///< listen address; 127.0.0.1 unless configured
+  int port = 8443;                          ///< HTTPS port
+  std::string database;  ///< "" = SQLite DATA_DIR/roadwarden.db; else a PostgreSQL URI
+  std::chrono::minutes session_idle{30};    ///< idle session lock
+  std::chrono::hours session_max{12};       ///< absolute session lifetime
+  int lockout_failures = 5;                 ///< failed logins before lockout
+  std::chrono::minutes lockout{10};         ///< lockout duration
+  std::chrono::minutes non_violation_retention{72 * 60};  ///< >= 1 minute
+  std::chrono::hours violation_retention{24 * 365 * 5};   ///< legal keeping period
+  std::chrono::seconds purge_interval{60};  ///< how often retention runs
+  std::size_t max_upload_bytes = 64u << 20; ///< larger ingest bodies get 413
+};
+
+/// The data directory's layout (created by `roadwarden admin init`, docs/server.md).
+struct DataDir {
+  std::filesystem::path root;
+  [[nodiscard]] std::filesystem::path config() const { return root / "server.toml"; }
+  [[nodiscard]] std::filesystem::path ca_cert() const { return root / "tls" / "ca.pem"; }
+  [[nodiscard]] std::filesystem::path ca_key() const { return root / "tls" / "ca.key"; }
+  [[nodiscard]] std::filesystem::path server_cert() const { return root / "tls" / "server.pem"; }
+  [[nodiscard]] std::filesystem::path server_key() const { return root / "tls" / "server.key"; }
+  [[nodiscard]] std::filesystem::path evidence_key() const { return root / "evidence.key"; }
+  [[nodiscard]] std::filesystem::path database() const { return root / "roadwarden.db"; }
+  [[nodiscard]] std::filesystem::path evidence() const { return root / "evidence"; }
+  [[nodiscard]] std::filesystem::path audit_head() const { return root / "audit.head"; }
+};
+
+/// Shared state of a running server. Store and clock outlive the server.
+struct ServerContext {
+  ServerOptions options;
+  DataDir data;
+  store::Store& store;
+  const Clock& clock;
+  crypto::EvidenceKey evidence_key;
+};
+
+}  // namespace roadwarden::server
