@@ -1,0 +1,47 @@
+// The audit log: every login, search, evidence view, export, configuration change and purge
+// becomes one append-only, hash-chained entry (store::AuditEntry; hash rules in
+// docs/store.md). Besides the store, the head of the chain (seq and hash of the last entry)
+// is written to DATA_DIR/audit.head after each append, so that deleting the newest entries
+// from the database is detected too.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace roadwarden::server {
+
+/// Appends audit entries. Thread-safe (one mutex serialises append + head write).
+class AuditLog {
+ public:
+  /// `store` and `clock` outlive the log; `head_file` is DATA_DIR/audit.head.
+  AuditLog(store::Store& store, const Clock& clock, std::filesystem::path head_file);
+  /// Appends one entry stamped clock.now(); returns it as stored. Throws what the store
+  /// throws, IoError when the head file cannot be written (the entry is then stored but the
+  /// head is stale: verify_audit reports it).
+  store::AuditEntry append(store::AuditEntry entry);
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  std::filesystem::path head_file_;
+  std::mutex mutex_;  // guards appends and head_file_ writes
+};
+
+/// One problem found by verify_audit.
+struct AuditProblem {
+  std::int64_t seq = 0;  ///< entry where the chain breaks (0 for the head file)
+  std::string what;      ///< e.g. "hash does not match the entry (edited)"
+};
+
+/// Re-computes the whole chain: seq without gaps from 1, each prev_hash equal to the
+/// previous hash, each hash equal to audit_entry_hash, and the last entry equal to the head
+/// file. Empty result = intact. Used by `roadwarden admin verify-audit` and the audit page.
+[[nodiscard]] std::vector<AuditProblem> verify_audit(const store::Store& store,
+                                                     const std::filesystem::path& head_file);
+
+}  // namespace roadwarden::server
