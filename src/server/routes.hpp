@@ -1,0 +1,34 @@
+// Route groups of the central server. Each function registers its routes on the Router,
+// each route with its access rule (router.hpp); `roadwarden server` (server.cpp) calls
+// them all. The JSON API is documented in docs/server-api.md.
+//
+// Route map (rule in brackets):
+//   GET  /api/v1/health                      [anyone]
+//   POST /api/v1/login, /api/v1/logout, GET /api/v1/me   [anyone / any person]
+//   /api/v1/users…, /api/v1/sites…, /api/v1/cameras…, /api/v1/devices…   [admin]
+//   POST /api/v1/ingest/records              [device]
+//   POST /api/v1/search/reads, /api/v1/search/timeline   [investigator]
+//   POST /api/v1/evidence/{key}/{file}       [investigator, reviewer, supervisor]
+//   GET  /api/v1/audit, /api/v1/audit/verify [auditor]
+//   GET  /api/v1/stats/transparency          [auditor, supervisor, admin]
+// Personal data (plate text) travels only in request bodies, never in URLs.
+#pragma once
+
+#include "server/audit.hpp"
+#include "server/context.hpp"
+#include "server/router.hpp"
+
+namespace roadwarden::server {
+
+/// Health, login, logout, me; users, sites, cameras, device enrolment (server/auth_routes.cpp,
+/// server/admin_routes.cpp).
+void register_account_routes(Router& router, ServerContext& context, AuditLog& audit);
+void register_admin_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// Ingest of camera-agent records (docs/edge-upload.md) (server/ingest_routes.cpp).
+void register_ingest_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// Plate search, movement timeline, evidence download (server/search_routes.cpp).
+void register_search_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// Audit log, chain verification, transparency statistics (server/audit_routes.cpp).
+void register_audit_routes(Router& router, ServerContext& context, AuditLog& audit);
+
+}  // namespace roadwarden::server
