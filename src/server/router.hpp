@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <optional>
+#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -71,7 +72,11 @@ class Authenticator;  // server/auth.hpp: sessions, CSRF, device certificates
 /// DELETE) without a matching "X-CSRF-Token" header → 403; (3) runs the handler. Error
 /// kinds thrown by a handler become statuses at this one boundary: InvalidInput 400,
 /// PermissionDenied 403, Corrupt 409 (tampered evidence is never served), anything else
-/// 500 with a generic message (details logged, never personal data).
+/// 500 with a generic message (details logged, never personal data). A path no route
+/// matches answers 401 to an anonymous caller (no route discovery) and 404 to a logged-in
+/// person or a device. Every response carries Strict-Transport-Security,
+/// Content-Security-Policy "default-src 'none'; frame-ancestors 'none'",
+/// X-Content-Type-Options nosniff and Cache-Control no-store.
 ///
 /// Threading: routes are registered before the server starts; handlers run on httplib's
 /// worker threads concurrently.
@@ -83,6 +88,8 @@ class Router {
   /// no roles or a pattern registered twice.
   void add(std::string method, std::string pattern, std::string example, AccessRule rule,
            Handler handler);
+  /// The authenticator the router checks callers with (the login and logout routes use it).
+  [[nodiscard]] Authenticator& auth() { return auth_; }
   /// Every registered route, in registration order.
   [[nodiscard]] const std::vector<RouteInfo>& routes() const { return routes_; }
 
@@ -90,6 +97,7 @@ class Router {
   httplib::Server& http_;
   Authenticator& auth_;
   std::vector<RouteInfo> routes_;
+  std::vector<std::regex> patterns_;  // compiled routes_[i].pattern (unknown-path answers)
 };
 
 }  // namespace roadwarden::server

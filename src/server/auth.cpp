@@ -1,0 +1,166 @@
+#include "server/auth.hpp"
+
+#include <chrono>
+#include <vector>
+
+#include <openssl/x509.h>
+
+#include "core/errors.hpp"
+#include "crypto/crypto.hpp"
+
+namespace roadwarden::server {
+namespace {
+
+constexpr const char* kInvalid = "invalid credentials";
+
+std::int64_t ms(std::chrono::milliseconds d) {
+  return d.count();
+}
+
+}  // namespace
+
+Authenticator::Authenticator(store::Store& store, const Clock& clock, ServerOptions options,
+                             AuditLog& audit)
+    : store_(store), clock_(clock), options_(std::move(options)), audit_(audit) {}
+
+std::string Authenticator::token_hash(const std::string& token) {
+  return crypto::sha256_hex(token);
+}
+
+const std::string& Authenticator::dummy_hash() {
+  std::call_once(dummy_once_,
+                 [this] { dummy_hash_ = crypto::hash_password(crypto::random_hex(16)); });
+  return dummy_hash_;
+}
+
+void Authenticator::audit_login(const std::string& username, const std::string& role,
+                                const std::string& action, const std::string& outcome) {
+  store::AuditEntry entry;
+  entry.actor = username.substr(0, 64);
+  entry.role = role;
+  entry.action = action;
+  entry.target = "session";
+  entry.outcome = outcome;
+  audit_.append(std::move(entry));
+}
+
+LoginResult Authenticator::login(const std::string& username, const std::string& password,
+                                 const std::string& totp_code, UtcTime now) {
+  LoginResult result;
+  result.refusal = kInvalid;
+  const std::optional<store::User> found =
+      username.size() <= 64 ? store_.user_by_name(username) : std::nullopt;
+  if (!found) {
+    // Same work as for a known user, so that timing does not tell names apart.
+    (void)crypto::verify_password(dummy_hash(), password.empty() ? "x" : password);
+    audit_login(username, "anonymous", "login_failed", "denied");
+    return result;
+  }
+  if (found->locked_until && now < *found->locked_until) {
+    result.refusal = "account locked until " + to_iso8601(*found->locked_until);
+    audit_login(username, store::to_string(found->role), "login_failed", "locked");
+    return result;
+  }
+  // The slow password check runs outside the lock; the user is re-read under it.
+  const bool password_ok = crypto::verify_password(found->password_hash, password);
+
+  std::unique_lock lock(mutex_);
+  std::optional<store::User> user = store_.user_by_id(found->id);
+  if (!user) {
+    lock.unlock();
+    audit_login(username, "anonymous", "login_failed", "denied");
+    return result;
+  }
+  if (user->locked_until && now < *user->locked_until) {
+    result.refusal = "account locked until " + to_iso8601(*user->locked_until);
+    lock.unlock();
+    audit_login(username, store::to_string(user->role), "login_failed", "locked");
+    return result;
+  }
+  std::optional<std::int64_t> step;
+  if (password_ok && !user->disabled)
+    step = crypto::verify_totp(user->totp_secret, totp_code, now, user->totp_last_step);
+  if (!step) {
+    user->failed_logins += 1;
+    bool locked = false;
+    if (user->failed_logins >= options_.lockout_failures) {
+      user->locked_until = UtcTime{now.unix_ms + ms(options_.lockout)};
+      user->failed_logins = 0;
+      locked = true;
+    }
+    store_.update_user(*user);
+    lock.unlock();
+    audit_login(username, store::to_string(user->role), "login_failed",
+                locked ? "locked" : "denied");
+    return result;
+  }
+  user->failed_logins = 0;
+  user->locked_until.reset();
+  user->totp_last_step = *step;
+  store_.update_user(*user);
+  lock.unlock();
+
+  store::Session session;
+  const std::string token = crypto::random_hex(32);
+  session.token_hash = token_hash(token);
+  session.user_id = user->id;
+  session.csrf_token = crypto::random_hex(32);
+  session.created_at = now;
+  session.last_seen = now;
+  store_.add_session(session);
+  audit_login(user->username, store::to_string(user->role), "login", "ok");
+
+  result.ok = true;
+  result.refusal.clear();
+  result.token = token;
+  result.csrf_token = session.csrf_token;
+  result.user = std::move(user);
+  return result;
+}
+
+std::optional<ActiveSession> Authenticator::session(const std::string& token, UtcTime now) {
+  if (token.size() != 64) return std::nullopt;
+  const std::string hash = token_hash(token);
+  std::optional<store::Session> s = store_.session(hash);
+  if (!s) return std::nullopt;
+  const bool idle = now.unix_ms - s->last_seen.unix_ms > ms(options_.session_idle);
+  const bool old = now.unix_ms - s->created_at.unix_ms > ms(options_.session_max);
+  if (idle || old) {
+    store_.delete_session(hash);
+    return std::nullopt;
+  }
+  std::optional<store::User> user = store_.user_by_id(s->user_id);
+  if (!user || user->disabled || user->role == store::Role::device) return std::nullopt;
+  // Refresh last_seen at most every 15 s: enough for a 1-minute-granular idle lock
+  // without a database write on every request.
+  if (now.unix_ms - s->last_seen.unix_ms >= 15'000) {
+    store_.touch_session(hash, now);
+    s->last_seen = now;
+  }
+  return ActiveSession{std::move(*s), std::move(*user)};
+}
+
+void Authenticator::logout(const std::string& token_hash, const std::string& username,
+                           const std::string& role) {
+  store_.delete_session(token_hash);
+  audit_login(username, role, "logout", "ok");
+}
+
+std::optional<store::Device> Authenticator::device(const SSL* ssl) const {
+  if (!ssl) return std::nullopt;
+  X509* cert = SSL_get0_peer_certificate(ssl);  // not owned
+  if (!cert) return std::nullopt;
+  // The handshake verified the chain against DATA_DIR/tls/ca.pem (https_server.cpp);
+  // a failed verification would have ended the handshake, but check again.
+  if (SSL_get_verify_result(ssl) != X509_V_OK) return std::nullopt;
+  const int len = i2d_X509(cert, nullptr);
+  if (len <= 0) return std::nullopt;
+  std::vector<std::uint8_t> der(static_cast<std::size_t>(len));
+  unsigned char* p = der.data();
+  if (i2d_X509(cert, &p) != len) return std::nullopt;
+  std::optional<store::Device> d = store_.device_by_cert(crypto::sha256_hex(der));
+  if (!d || d->revoked_at) return std::nullopt;
+  return d;
+}
+
+}  // namespace roadwarden::server

@@ -1,0 +1,91 @@
+// Authentication of the server's callers: people by password (argon2id) + TOTP with
+// lockout and sessions, camera agents by the client certificate of the TLS connection.
+// See docs/server.md for the rules; router.hpp for how the result is applied to routes.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <openssl/ssl.h>
+
+#include "core/time.hpp"
+#include "server/audit.hpp"
+#include "server/context.hpp"
+#include "store/store.hpp"
+
+namespace roadwarden::server {
+
+/// Result of Authenticator::login.
+struct LoginResult {
+  bool ok = false;
+  /// On success: the session token (64 hex digits; shown to the caller once, only its
+  /// SHA-256 is stored), its CSRF token and the user.
+  std::string token;
+  std::string csrf_token;
+  std::optional<store::User> user;
+  /// On refusal: "invalid credentials" (unknown user, wrong password, wrong or replayed
+  /// TOTP code, disabled account: one answer, so that names cannot be enumerated) or
+  /// "account locked until <ISO 8601>".
+  std::string refusal;
+};
+
+/// A person's session as found by Authenticator::session.
+struct ActiveSession {
+  store::Session session;
+  store::User user;
+};
+
+/// Logs people in and out and identifies callers. Thread-safe: logins, session checks and
+/// device look-ups run concurrently on the HTTP worker threads; one mutex serialises the
+/// read-modify-write of a user's failure count, lockout and last TOTP step.
+class Authenticator {
+ public:
+  /// `store`, `clock` and `audit` outlive the authenticator. Uses options.session_idle,
+  /// session_max, lockout_failures and lockout.
+  Authenticator(store::Store& store, const Clock& clock, ServerOptions options, AuditLog& audit);
+
+  /// Checks password and TOTP code and opens a session. Every outcome is audited: "login"
+  /// (ok), "login_failed" (outcome "denied" or "locked"). `options.lockout_failures`
+  /// consecutive failures lock the account for `options.lockout`; while locked even a
+  /// correct login is refused. A TOTP code is accepted once (User::totp_last_step). Throws
+  /// only what the store throws.
+  LoginResult login(const std::string& username, const std::string& password,
+                    const std::string& totp_code, UtcTime now);
+
+  /// The session of `token` when it exists, its user is enabled, it has been used within
+  /// `session_idle` and is younger than `session_max`; refreshes its last_seen. An
+  /// expired or idle session is deleted. std::nullopt otherwise.
+  std::optional<ActiveSession> session(const std::string& token, UtcTime now);
+
+  /// Ends the session of `token_hash` and audits "logout" for `username`.
+  void logout(const std::string& token_hash, const std::string& username, const std::string& role);
+
+  /// The enrolled, unrevoked device whose client certificate this TLS connection presented
+  /// and the handshake verified against the server's CA; std::nullopt for no connection,
+  /// no or unverified certificate, unknown or revoked device.
+  [[nodiscard]] std::optional<store::Device> device(const SSL* ssl) const;
+
+  /// SHA-256 hex of a session token (the store's key of the session).
+  [[nodiscard]] static std::string token_hash(const std::string& token);
+
+  /// The clock sessions are judged by.
+  [[nodiscard]] const Clock& clock() const { return clock_; }
+  [[nodiscard]] const ServerOptions& options() const { return options_; }
+
+ private:
+  void audit_login(const std::string& username, const std::string& role, const std::string& action,
+                   const std::string& outcome);
+  const std::string& dummy_hash();
+
+  store::Store& store_;
+  const Clock& clock_;
+  ServerOptions options_;
+  AuditLog& audit_;
+  std::mutex mutex_;  // guards user read-modify-write during login
+  std::once_flag dummy_once_;
+  std::string dummy_hash_;  // written once under dummy_once_
+};
+
+}  // namespace roadwarden::server

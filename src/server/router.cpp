@@ -1,0 +1,194 @@
+#include "server/router.hpp"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include "core/errors.hpp"
+#include "crypto/crypto.hpp"
+#include "server/auth.hpp"
+
+namespace roadwarden::server {
+namespace {
+
+constexpr const char* kSessionCookie = "rw_session";
+
+void answer_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
+}
+
+bool unsafe_method(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+/// The session token of the request and whether it came from the cookie.
+struct Credentials {
+  std::string token;
+  bool from_cookie = false;
+};
+
+Credentials credentials(const httplib::Request& req) {
+  Credentials c;
+  const std::string auth = req.get_header_value("Authorization");
+  const std::string bearer = "Bearer ";
+  if (auth.size() > bearer.size() && auth.compare(0, bearer.size(), bearer) == 0) {
+    c.token = auth.substr(bearer.size());
+    return c;
+  }
+  const std::string cookies = req.get_header_value("Cookie");
+  std::size_t pos = 0;
+  while (pos < cookies.size()) {
+    std::size_t end = cookies.find(';', pos);
+    if (end == std::string::npos) end = cookies.size();
+    std::string part = cookies.substr(pos, end - pos);
+    const std::size_t first = part.find_first_not_of(' ');
+    part = first == std::string::npos ? "" : part.substr(first);
+    const std::string prefix = std::string(kSessionCookie) + "=";
+    if (part.compare(0, prefix.size(), prefix) == 0) {
+      c.token = part.substr(prefix.size());
+      c.from_cookie = true;
+      return c;
+    }
+    pos = end + 1;
+  }
+  return c;
+}
+
+void security_headers(httplib::Response& res) {
+  res.set_header("Strict-Transport-Security", "max-age=31536000");
+  res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("X-Frame-Options", "DENY");
+}
+
+/// Runs `fn`, turning error kinds into statuses (the one boundary).
+template <typename Fn>
+void guarded(httplib::Response& res, const std::string& what, Fn&& fn) {
+  try {
+    fn();
+  } catch (const InvalidInput& e) {
+    answer_error(res, 400, e.what());
+  } catch (const nlohmann::json::exception&) {
+    answer_error(res, 400, "the request body is not the expected JSON");
+  } catch (const PermissionDenied& e) {
+    answer_error(res, 403, e.what());
+  } catch (const Corrupt& e) {
+    spdlog::error("{}: integrity check failed: {}", what, e.what());
+    answer_error(res, 409, "stored data failed its integrity check and is not served");
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", what, e.what());
+    answer_error(res, 500, "internal error");
+  }
+}
+
+}  // namespace
+
+std::string Caller::actor() const {
+  if (user) return user->username;
+  if (device) return "device:" + device->serial;
+  return "anonymous";
+}
+
+std::string Caller::role() const {
+  if (user) return store::to_string(user->role);
+  if (device) return "device";
+  return "anonymous";
+}
+
+Router::Router(httplib::Server& http, Authenticator& auth) : http_(http), auth_(auth) {
+  // Unregistered method + path: 401 to anonymous callers (no route discovery), 404 otherwise.
+  http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    const std::string method = req.method == "HEAD" ? "GET" : req.method;
+    for (std::size_t i = 0; i < routes_.size(); ++i) {
+      if (routes_[i].method == method && std::regex_match(req.path, patterns_[i]))
+        return httplib::Server::HandlerResponse::Unhandled;
+    }
+    guarded(res, "unknown route", [&] {
+      const Credentials c = credentials(req);
+      const UtcTime now = auth_.clock().now();
+      const bool known = (!c.token.empty() && auth_.session(c.token, now)) || auth_.device(req.ssl);
+      if (known)
+        answer_error(res, 404, "not found");
+      else
+        answer_error(res, 401, "authentication required");
+    });
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http_.set_post_routing_handler(
+      [](const httplib::Request&, httplib::Response& res) { security_headers(res); });
+  http_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                 std::exception_ptr) { answer_error(res, 500, "internal error"); });
+}
+
+void Router::add(std::string method, std::string pattern, std::string example, AccessRule rule,
+                 Handler handler) {
+  if (rule.kind == AccessRule::Kind::person && rule.roles.empty())
+    throw InvalidInput("route " + method + " " + pattern + ": a person rule needs roles");
+  if (rule.kind == AccessRule::Kind::person && rule.roles.count(store::Role::device))
+    throw InvalidInput("route " + method + " " + pattern + ": devices are not people");
+  for (const RouteInfo& r : routes_) {
+    if (r.method == method && r.pattern == pattern)
+      throw InvalidInput("route " + method + " " + pattern + " is registered twice");
+  }
+  std::regex compiled(pattern);
+  if (!std::regex_match(example, compiled))
+    throw InvalidInput("route " + method + " " + pattern + ": example " + example +
+                       " does not match");
+
+  httplib::Server::Handler wrapped = [this, rule, handler = std::move(handler),
+                                      name = method + " " + pattern](const httplib::Request& req,
+                                                                     httplib::Response& res) {
+    guarded(res, name, [&] {
+      Caller caller;
+      const UtcTime now = auth_.clock().now();
+      switch (rule.kind) {
+        case AccessRule::Kind::public_route:
+          break;
+        case AccessRule::Kind::person: {
+          const Credentials c = credentials(req);
+          std::optional<ActiveSession> s;
+          if (!c.token.empty()) s = auth_.session(c.token, now);
+          if (!s) return answer_error(res, 401, "authentication required");
+          if (!rule.roles.count(s->user.role)) return answer_error(res, 403, "forbidden");
+          if (c.from_cookie && unsafe_method(req.method) &&
+              !crypto::equal_constant_time(req.get_header_value("X-CSRF-Token"),
+                                           s->session.csrf_token))
+            return answer_error(res, 403, "missing or wrong X-CSRF-Token header");
+          caller.session_token_hash = s->session.token_hash;
+          caller.user = std::move(s->user);
+          break;
+        }
+        case AccessRule::Kind::device: {
+          caller.device = auth_.device(req.ssl);
+          if (!caller.device) {
+            const Credentials c = credentials(req);
+            const bool person = !c.token.empty() && auth_.session(c.token, now);
+            return answer_error(res, person ? 403 : 401,
+                                person ? "forbidden" : "authentication required");
+          }
+          break;
+        }
+      }
+      handler(req, res, caller);
+    });
+  };
+
+  if (method == "GET")
+    http_.Get(pattern, wrapped);
+  else if (method == "POST")
+    http_.Post(pattern, wrapped);
+  else if (method == "PUT")
+    http_.Put(pattern, wrapped);
+  else if (method == "DELETE")
+    http_.Delete(pattern, wrapped);
+  else
+    throw InvalidInput("route " + pattern + ": unsupported method " + method);
+  routes_.push_back(RouteInfo{std::move(method), std::move(pattern), std::move(example), rule});
+  patterns_.push_back(std::move(compiled));
+}
+
+}  // namespace roadwarden::server
