@@ -54,7 +54,8 @@ namespace roadwarden::crypto {
 /// A new TOTP secret: 20 random bytes (RFC 4226 §4 recommends 160 bits), RFC 4648 base32
 /// without padding (32 characters).
 [[nodiscard]] std::string generate_totp_secret();
-/// The code for the time step containing `at`. InvalidInput for a malformed secret.
+/// The code for the time step containing `at`. InvalidInput for a malformed secret (not
+/// base32, or under 128 bits: RFC 4226 §4 R6) or a time before 1970.
 [[nodiscard]] std::string totp_code(std::string_view secret_base32, UtcTime at);
 /// The RFC 6238 time step of `at` (Unix seconds / 30).
 [[nodiscard]] std::int64_t totp_step(UtcTime at);
@@ -62,14 +63,18 @@ namespace roadwarden::crypto {
 /// matched step when it is greater than `last_used_step` (a code is accepted once: replay
 /// protection), std::nullopt otherwise (wrong code, replay, malformed secret or code).
 [[nodiscard]] std::optional<std::int64_t> verify_totp(std::string_view secret_base32,
-                                                     std::string_view code, UtcTime now,
-                                                     std::int64_t last_used_step);
+                                                      std::string_view code, UtcTime now,
+                                                      std::int64_t last_used_step);
 /// "otpauth://totp/<issuer>:<account>?secret=…&issuer=…&algorithm=SHA1&digits=6&period=30"
-/// (Google Authenticator key URI format), issuer and account percent-encoded.
+/// (Google Authenticator key URI format), issuer and account percent-encoded. InvalidInput
+/// when issuer or account is empty or the secret is not upper-case base32.
 [[nodiscard]] std::string otpauth_uri(std::string_view issuer, std::string_view account,
                                       std::string_view secret_base32);
 /// `text` as a QR code (libqrencode, error correction M) drawn for a terminal with Unicode
-/// half blocks (two modules per character row), with a 2-module quiet zone, '\n'-separated.
+/// half blocks (two modules per character row), with a 2-module quiet zone, '\n'-separated
+/// (no trailing newline). Light modules are drawn as blocks, dark ones as spaces (for the
+/// usual light-on-dark terminal, like `qrencode -t UTF8`). InvalidInput for empty or
+/// too-long text.
 [[nodiscard]] std::string terminal_qr(std::string_view text);
 
 // ---- Ed25519 signatures (libsodium crypto_sign_detached) -------------------------------
@@ -131,8 +136,10 @@ struct CertifiedKey {
   std::string sha256;      ///< SHA-256 hex of the DER certificate
 };
 /// A new self-signed CA: ECDSA P-256 key, CN = `common_name`, basicConstraints CA:TRUE
-/// (critical), keyUsage keyCertSign+cRLSign, valid `days` days from now, 128-bit random
-/// serial.
+/// (critical), keyUsage keyCertSign+cRLSign, valid `days` days from now, 16-byte random
+/// serial (top bit cleared so it stays positive). For every certificate here: validity
+/// starts one hour before now (clock skew between hosts); `days` must be 1…36500, and a
+/// common name 1–64 printable ASCII characters (InvalidInput otherwise).
 [[nodiscard]] CertifiedKey create_certificate_authority(std::string_view common_name, int days);
 /// A TLS server certificate signed by `ca`: new P-256 key, CN = first host, subjectAltName
 /// with every entry of `hosts` (IP addresses as iPAddress, other names as dNSName),
