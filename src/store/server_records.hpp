@@ -2,12 +2,14 @@
 // cameras and enrolled devices, ingested records with their evidence files, the
 // hash-chained audit log, retention and transparency counts. Stored through Store
 // (store/store.hpp); both backends (SQLite, PostgreSQL) implement the same contract and
-// pass the same test suite (tests/unit/store/server_store_test.cpp). See docs/store.md.
+// pass the same test suite (tests/unit/store/server_store_suite.hpp). See docs/store.md.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/time.hpp"
@@ -31,14 +33,14 @@ enum class Role {
 
 /// A person who can log in. Password and TOTP are mandatory for every person.
 struct User {
-  std::int64_t id = 0;           ///< assigned by the store (> 0); ignored on insert
-  std::string username;          ///< unique, 1–64 of [a-z0-9_.-]
-  Role role = Role::reviewer;    ///< never Role::device
-  std::string password_hash;     ///< argon2id encoded string (libsodium crypto_pwhash_str)
-  std::string totp_secret;       ///< TOTP shared secret, RFC 4648 base32 (encrypted-at-rest is the
-                                 ///< server's job: this field holds what the server gives it)
-  std::int64_t totp_last_step = -1;  ///< last accepted TOTP time step (replay protection)
-  int failed_logins = 0;             ///< consecutive failed logins
+  std::int64_t id = 0;         ///< assigned by the store (> 0); ignored on insert
+  std::string username;        ///< unique, 1–64 of [a-z0-9_.-]
+  Role role = Role::reviewer;  ///< never Role::device
+  std::string password_hash;   ///< argon2id encoded string (libsodium crypto_pwhash_str)
+  std::string totp_secret;     ///< TOTP shared secret, RFC 4648 base32 (encrypted-at-rest is the
+                               ///< server's job: this field holds what the server gives it)
+  std::int64_t totp_last_step = -1;     ///< last accepted TOTP time step (replay protection)
+  int failed_logins = 0;                ///< consecutive failed logins
   std::optional<UtcTime> locked_until;  ///< lockout end, when locked
   bool disabled = false;                ///< disabled accounts cannot log in
   UtcTime created_at;
@@ -50,12 +52,12 @@ struct Session {
   std::int64_t user_id = 0;
   std::string csrf_token;  ///< per-session CSRF token (cookie sessions send it back in a header)
   UtcTime created_at;
-  UtcTime last_seen;       ///< idle lock counts from here
+  UtcTime last_seen;  ///< idle lock counts from here
 };
 
 /// A site: a place with cameras.
 struct Site {
-  std::string id;        ///< 1–64 of [A-Za-z0-9_.-]
+  std::string id;  ///< 1–64 of [A-Za-z0-9_.-]
   std::string name;
   std::string timezone;  ///< IANA zone of the site's legal time
 };
@@ -92,22 +94,22 @@ struct EvidenceFile {
 
 /// One record uploaded by a camera agent (docs/edge-upload.md), as stored.
 struct IngestedRecord {
-  std::int64_t id = 0;          ///< assigned by the store (> 0); ignored on insert
-  std::string key;              ///< idempotency key, 32 lower-case hex; unique
-  std::string kind;             ///< "plate_read", "health", "violation", …
+  std::int64_t id = 0;  ///< assigned by the store (> 0); ignored on insert
+  std::string key;      ///< idempotency key, 32 lower-case hex; unique
+  std::string kind;     ///< "plate_read", "health", "violation", …
   bool violation = false;
-  std::string camera_id;        ///< from the device certificate, never from the body
-  std::string device_serial;    ///< the uploading device
-  UtcTime created_at;           ///< when the agent spooled it
-  UtcTime received_at;          ///< when the server stored it
-  std::string manifest;         ///< the "record" JSON exactly as received (signed bytes)
-  std::string signature;        ///< Ed25519 signature of `manifest`, 128 lower-case hex
-  std::string content_sha256;   ///< SHA-256 hex of manifest (duplicate vs conflict check)
+  std::string camera_id;       ///< from the device certificate, never from the body
+  std::string device_serial;   ///< the uploading device
+  UtcTime created_at;          ///< when the agent spooled it
+  UtcTime received_at;         ///< when the server stored it
+  std::string manifest;        ///< the "record" JSON exactly as received (signed bytes)
+  std::string signature;       ///< Ed25519 signature of `manifest`, 128 lower-case hex
+  std::string content_sha256;  ///< SHA-256 hex of manifest (duplicate vs conflict check)
   // Fields extracted for search (empty / nullopt for kinds without a plate):
-  std::string plate_text;       ///< as read, e.g. "01A123BC"
-  std::string plate_skeleton;   ///< confusable-folded text (server/plate_search.hpp)
+  std::string plate_text;          ///< as read, e.g. "01A123BC"
+  std::string plate_skeleton;      ///< confusable-folded text (server/plate_search.hpp)
   std::optional<UtcTime> read_at;  ///< capture time of the plate read (best frame)
-  std::string violation_kind;   ///< e.g. "red_light"; empty when not a violation
+  std::string violation_kind;      ///< e.g. "red_light"; empty when not a violation
   std::vector<EvidenceFile> files;
 };
 
@@ -120,28 +122,29 @@ enum class IngestOutcome {
 
 /// Search of ingested plate reads. Every field narrows the result; empty = no constraint.
 struct ReadQuery {
-  std::string plate_text;      ///< exact match on plate_text when set
-  std::string plate_skeleton;  ///< match on plate_skeleton when set (confusable-aware search)
+  std::string plate_text;           ///< exact match on plate_text when set
+  std::string plate_skeleton;       ///< match on plate_skeleton when set (confusable-aware search)
   std::optional<UtcTime> from, to;  ///< read_at in [from, to)
   std::vector<std::string> camera_ids;
-  int limit = 1000;            ///< most rows returned, ordered by read_at ascending, then id
+  int limit = 1000;  ///< most rows returned, ordered by read_at ascending, then id;
+                     ///< limit <= 0 returns nothing
 };
 
 /// One audit entry. Append-only; each entry's hash covers the previous entry's hash.
 struct AuditEntry {
-  std::int64_t seq = 0;       ///< assigned by the store: 1, 2, 3, … without gaps
+  std::int64_t seq = 0;  ///< assigned by the store: 1, 2, 3, … without gaps
   UtcTime time;
-  std::string actor;          ///< username, "device:<serial>" or "system"
-  std::string role;           ///< actor's role name, or "system"
-  std::string action;         ///< e.g. "login", "login_failed", "search", "evidence_view",
-                              ///< "export", "config_change", "purge"
-  std::string target;         ///< what was acted on (query, record key, user name, …)
-  std::string purpose;        ///< stated purpose (searches, evidence views); may be empty
-  std::string case_number;    ///< case the purpose belongs to; may be empty
+  std::string actor;        ///< username, "device:<serial>" or "system"
+  std::string role;         ///< actor's role name, or "system"
+  std::string action;       ///< e.g. "login", "login_failed", "search", "evidence_view",
+                            ///< "export", "config_change", "purge"
+  std::string target;       ///< what was acted on (query, record key, user name, …)
+  std::string purpose;      ///< stated purpose (searches, evidence views); may be empty
+  std::string case_number;  ///< case the purpose belongs to; may be empty
   std::int64_t result_count = 0;
-  std::string outcome;        ///< "ok", "denied", "failed", …
-  std::string prev_hash;      ///< hash of entry seq-1 (64 zeros for the first); set by the store
-  std::string hash;           ///< SHA-256 hex over prev_hash and this entry (audit_entry_hash)
+  std::string outcome;    ///< "ok", "denied", "failed", …
+  std::string prev_hash;  ///< hash of entry seq-1 (64 zeros for the first); set by the store
+  std::string hash;       ///< SHA-256 hex over prev_hash and this entry (audit_entry_hash)
 };
 
 /// The hash of an audit entry: SHA-256 (hex) over `prev_hash` and every other field of
@@ -149,10 +152,11 @@ struct AuditEntry {
 /// edit, insertion or deletion breaks the chain. Thread-safe.
 [[nodiscard]] std::string audit_entry_hash(const AuditEntry& entry);
 
-/// Counts for the transparency report, over [from, to).
+/// Counts for the transparency report, over [from, to): records count by received_at,
+/// audit entries by time.
 struct TransparencyCounts {
   std::int64_t plate_reads = 0;  ///< ingested records of kind plate_read
-  std::vector<std::pair<std::string, std::int64_t>> violations_by_kind;  ///< sorted by kind
+  std::vector<std::pair<std::string, std::int64_t>> violations_by_kind;   ///< sorted by kind
   std::vector<std::pair<std::string, std::int64_t>> searches_by_purpose;  ///< sorted by purpose
   std::int64_t purges = 0;          ///< audit entries of action "purge"
   std::int64_t purged_records = 0;  ///< sum of their result_count

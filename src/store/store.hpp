@@ -67,7 +67,7 @@ class Store {
   /// Every user, ordered by id.
   [[nodiscard]] virtual std::vector<User> users() const = 0;
   /// Replaces every field of the user with `user.id` except id, username and created_at.
-  /// InvalidInput when no such user exists.
+  /// InvalidInput when no such user exists or the role is Role::device.
   virtual void update_user(const User& user) = 0;
 
   /// Stores a new session. InvalidInput when the token hash exists or the user does not.
@@ -92,7 +92,8 @@ class Store {
   /// or the camera does not.
   virtual void add_device(const Device& device) = 0;
   /// The device whose certificate has this SHA-256 (revoked ones included), or std::nullopt.
-  [[nodiscard]] virtual std::optional<Device> device_by_cert(const std::string& cert_sha256) const = 0;
+  [[nodiscard]] virtual std::optional<Device> device_by_cert(
+      const std::string& cert_sha256) const = 0;
   [[nodiscard]] virtual std::vector<Device> devices() const = 0;  ///< ordered by issued_at, serial
   /// Marks the device revoked at `when`; false when no such serial (or already revoked).
   virtual bool revoke_device(const std::string& serial, UtcTime when) = 0;
@@ -103,7 +104,8 @@ class Store {
   /// InvalidInput for a malformed key (not 32 lower-case hex digits) or unknown camera.
   virtual IngestOutcome ingest_record(IngestedRecord& record) = 0;
   /// The record with this key / id, with its files (ordered by id), or std::nullopt.
-  [[nodiscard]] virtual std::optional<IngestedRecord> record_by_key(const std::string& key) const = 0;
+  [[nodiscard]] virtual std::optional<IngestedRecord> record_by_key(
+      const std::string& key) const = 0;
   [[nodiscard]] virtual std::optional<IngestedRecord> record_by_id(std::int64_t id) const = 0;
   /// Plate reads (records with a read_at) matching `query`, with their files. Query values
   /// are bound as parameters, never spliced into SQL.
@@ -114,7 +116,8 @@ class Store {
   /// Returns the entry as stored.
   virtual AuditEntry append_audit(AuditEntry entry) = 0;
   /// Up to `limit` entries with seq > after_seq, ordered by seq.
-  [[nodiscard]] virtual std::vector<AuditEntry> audit_entries(std::int64_t after_seq, int limit) const = 0;
+  [[nodiscard]] virtual std::vector<AuditEntry> audit_entries(std::int64_t after_seq,
+                                                              int limit) const = 0;
 
   /// Deletes, in one transaction, every record that retention has expired: non-violation
   /// records with received_at < non_violation_before, and violation records with

@@ -251,6 +251,14 @@ std::string Statement::column_text(int col) const {
   return text == nullptr ? std::string() : std::string(text, static_cast<std::size_t>(bytes));
 }
 
+void Statement::bind_null(int index) {
+  check_bind(sqlite3_bind_null(stmt_.get(), index));
+}
+
+bool Statement::column_is_null(int col) const {
+  return sqlite3_column_type(stmt_.get(), col) == SQLITE_NULL;
+}
+
 void Statement::check_bind(int rc) const {
   if (rc != SQLITE_OK) conn_->fail(rc, "bind a statement parameter");
 }

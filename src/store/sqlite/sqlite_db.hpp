@@ -104,6 +104,8 @@ class Statement {
   void bind_double(int index, double value);
   /// Copies `value` (UTF-8).
   void bind_text(int index, std::string_view value);
+  /// Binds SQL NULL (for nullable columns).
+  void bind_null(int index);
 
   /// Runs to the next row: true when a row is ready to read, false when done. Throws on
   /// failure; `what` completes "cannot ..." in the message.
@@ -117,6 +119,8 @@ class Statement {
   [[nodiscard]] std::int64_t column_int64(int col) const;
   [[nodiscard]] double column_double(int col) const;
   [[nodiscard]] std::string column_text(int col) const;
+  /// True when the column of the current row is NULL (for nullable columns).
+  [[nodiscard]] bool column_is_null(int col) const;
 
  private:
   void check_bind(int rc) const;
