@@ -44,8 +44,9 @@ class EvidenceVault {
 
   /// The plaintext of file `name` of `record` (a record from the store). Throws:
   ///  - InvalidInput when `name` is not a valid file name or not one of the record's files;
-  ///  - IoError when the encrypted file cannot be read (missing: "not found on disk");
-  ///  - Corrupt when decryption fails, the SHA-256 differs from the stored one, the manifest
+  ///  - IoError when the encrypted file exists but cannot be read;
+  ///  - Corrupt when the file is missing (its row exists, so it was deleted), decryption fails, the
+  ///  SHA-256 differs from the stored one, the manifest
   ///    does not list the file with that hash and size, the stored path is not the
   ///    expected one, or the manifest signature does not verify with
   ///    `device_public_key` (64 hex).
