@@ -90,7 +90,8 @@ std::vector<std::uint8_t> EvidenceVault::read(const store::IngestedRecord& recor
   const std::filesystem::path path = root_ / relative;
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
-    throw IoError(fmt::format("evidence {}/{} is not found on disk", record.key, file->name));
+    // The store row exists, so the file must: retention deletes rows before files.
+    throw Corrupt(fmt::format("evidence {}/{} is missing from disk", record.key, file->name));
   }
   const std::vector<std::uint8_t> sealed = read_file_bytes(path);
   std::vector<std::uint8_t> plain;

@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "core/errors.hpp"
+#include "server/admin_init.hpp"
+#include "server/audit.hpp"
+#include "unit/server/server_fixture.hpp"
+
+namespace roadwarden::server {
+namespace {
+
+namespace fs = std::filesystem;
+
+mode_t mode_of(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return st.st_mode & 0777;
+}
+
+class AdminInit : public ::testing::Test {
+ protected:
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+};
+
+TEST_F(AdminInit, CreatesPrivateKeysDirectoriesConfigAndTheFirstAdmin) {
+  const DataDir data{dir_.path() / "data"};
+  const InitResult r = init_data_dir(data, {"localhost", "127.0.0.1"}, "chief", clock_);
+  EXPECT_EQ(mode_of(data.root), 0700u);
+  EXPECT_EQ(mode_of(data.root / "tls"), 0700u);
+  EXPECT_EQ(mode_of(data.evidence()), 0700u);
+  for (const fs::path& key : {data.ca_key(), data.server_key(), data.evidence_key(), data.config()})
+    EXPECT_EQ(mode_of(key), 0600u) << key;
+  // Every option is in server.toml, commented out, and the file loads to the defaults.
+  std::ifstream in(data.config());
+  const std::string toml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char* key :
+       {"bind_address", "port", "database", "session_idle_minutes", "session_max_hours",
+        "lockout_failures", "lockout_minutes", "non_violation_retention_minutes",
+        "violation_retention_days", "purge_interval_seconds", "max_upload_mb"})
+    EXPECT_NE(toml.find(std::string("# ") + key + " = "), std::string::npos) << key;
+  EXPECT_EQ(load_server_options(data.config()).bind_address, "127.0.0.1");
+
+  EXPECT_EQ(r.admin.username, "chief");
+  EXPECT_EQ(r.admin.password.size(), 20u);
+  EXPECT_EQ(r.admin.otpauth_uri.rfind("otpauth://totp/", 0), 0u);
+  const auto store = store::open_sqlite_store(data.database());
+  const auto admin = store->user_by_name("chief");
+  ASSERT_TRUE(admin);
+  EXPECT_EQ(admin->role, store::Role::admin);
+  EXPECT_TRUE(crypto::verify_password(admin->password_hash, r.admin.password));
+  EXPECT_EQ(admin->totp_secret, r.admin.totp_secret);
+  EXPECT_EQ(store->users().size(), 1u);  // no default accounts
+  const auto audit = store->audit_entries(0, 10);
+  ASSERT_EQ(audit.size(), 1u);
+  EXPECT_EQ(audit[0].action, "init");
+  EXPECT_TRUE(verify_audit(*store, data.audit_head()).empty());
+  // The generated password is nowhere in the data directory.
+  for (const auto& entry : fs::recursive_directory_iterator(data.root)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream f(entry.path(), std::ios::binary);
+    const std::string content((std::istreambuf_iterator<char>(f)),
+                              std::istreambuf_iterator<char>());
+    EXPECT_EQ(content.find(r.admin.password), std::string::npos) << entry.path();
+  }
+}
+
+TEST_F(AdminInit, RefusesANonEmptyDirectory) {
+  const DataDir data{dir_.path()};
+  std::ofstream(dir_.path() / "something") << "x";
+  EXPECT_THROW((void)init_data_dir(data, {"localhost"}, "admin", clock_), InvalidInput);
+  EXPECT_FALSE(fs::exists(data.database()));
+}
+
+TEST_F(AdminInit, EnrolledDeviceIsRegisteredWithItsCertificateAndRevocable) {
+  const DataDir data{dir_.path() / "data"};
+  (void)init_data_dir(data, {"localhost"}, "admin", clock_);
+  const auto store = store::open_sqlite_store(data.database());
+  AuditLog audit(*store, clock_, data.audit_head());
+  EXPECT_THROW((void)enrol_device(data, *store, audit, clock_, "cam-1", "admin", "admin"),
+               InvalidInput);  // unknown camera
+  store->put_site(store::Site{"s", "S", "UTC"});
+  store->put_camera(store::Camera{"cam-1", "s", "C", 0, 0, true});
+  const EnrolledDevice d = enrol_device(data, *store, audit, clock_, "cam-1", "admin", "admin");
+  const auto device = store->device_by_cert(crypto::certificate_sha256(d.cert_pem));
+  ASSERT_TRUE(device);
+  EXPECT_EQ(device->serial, d.serial);
+  EXPECT_EQ(device->camera_id, "cam-1");
+  EXPECT_EQ(device->signing_public_key, d.signing_key.public_hex);
+  EXPECT_TRUE(revoke_device(*store, audit, clock_, d.serial, "admin", "admin"));
+  EXPECT_TRUE(store->device_by_cert(device->cert_sha256)->revoked_at);
+  EXPECT_FALSE(revoke_device(*store, audit, clock_, d.serial, "admin", "admin"));
+}
+
+}  // namespace
+}  // namespace roadwarden::server
