@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "server_fixture.hpp"
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include "store/store.hpp"
+
+#include "upload_builder.hpp"
 
 namespace roadwarden::server {
 namespace {
@@ -43,8 +49,8 @@ class AuditLogTest : public ::testing::Test {
 
   std::vector<AuditProblem> verify() const { return verify_audit(*store_, head_); }
 
-  testing::TempDir dir_;
-  testing::FakeClock clock_;
+  testing::ScratchDir dir_;
+  testing::ManualClock clock_;
   std::filesystem::path db_path_ = dir_.path() / "roadwarden.db";
   std::filesystem::path head_ = dir_.path() / "audit.head";
   std::unique_ptr<store::Store> store_ = store::open_sqlite_store(db_path_);
@@ -70,7 +76,7 @@ TEST_F(AuditLogTest, HeadFileNamesTheLastEntry) {
 }
 
 TEST_F(AuditLogTest, EmptyLogWithoutHeadIsIntact) {
-  testing::TempDir other;
+  testing::ScratchDir other;
   const auto store = store::open_sqlite_store(other.path() / "db");
   EXPECT_TRUE(verify_audit(*store, other.path() / "audit.head").empty());
 }

@@ -6,7 +6,6 @@
 
 #include "core/errors.hpp"
 #include "server/durable_file.hpp"
-#include "server_fixture.hpp"
 #include "upload_builder.hpp"
 
 namespace roadwarden::server {
@@ -41,7 +40,7 @@ class EvidenceVaultTest : public ::testing::Test {
     return {b.begin(), b.end()};
   }
 
-  testing::TempDir dir_;
+  testing::ScratchDir dir_;
   crypto::SigningKey device_ = crypto::generate_signing_key();
   EvidenceVault vault_{dir_.path() / "evidence", crypto::EvidenceKey{crypto::random_bytes(32)}};
 };

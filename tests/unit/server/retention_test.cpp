@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "server/evidence_vault.hpp"
-#include "server_fixture.hpp"
+#include "store/store.hpp"
 #include "upload_builder.hpp"
 
 namespace roadwarden::server {
@@ -64,8 +66,8 @@ class RetentionTest : public ::testing::Test {
     return out;
   }
 
-  testing::TempDir dir_;
-  testing::FakeClock clock_;
+  testing::ScratchDir dir_;
+  testing::ManualClock clock_;
   crypto::SigningKey device_ = crypto::generate_signing_key();
   std::unique_ptr<store::Store> store_ = store::open_sqlite_store(dir_.path() / "db");
   ServerContext context_{ServerOptions{}, DataDir{dir_.path()}, *store_, clock_,

@@ -1,16 +1,54 @@
-// Builds camera-agent uploads (docs/edge-upload.md) for the server's tests: the record JSON,
-// its multipart body, and the signature header.
+// A manual clock, a scratch folder, and camera-agent uploads (docs/edge-upload.md) for the server's
+// tests: the record JSON, its multipart body, and the signature header.
 #pragma once
 
+#include <stdlib.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "core/time.hpp"
 #include "crypto/crypto.hpp"
 
 namespace roadwarden::server::testing {
+
+/// A Clock that moves only when the test moves it (starts 2026-09-21). Thread-safe.
+class ManualClock final : public Clock {
+ public:
+  [[nodiscard]] UtcTime now() const override { return UtcTime{ms_.load()}; }
+  [[nodiscard]] std::string source() const override { return "manual"; }
+  void advance(std::chrono::milliseconds d) { ms_ += d.count(); }
+
+ private:
+  std::atomic<std::int64_t> ms_{1'790'000'000'000};
+};
+
+/// A temporary folder removed with everything in it at destruction.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "rw-data-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 /// One file of an upload.
 struct UploadFile {
