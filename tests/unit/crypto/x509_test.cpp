@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 
 #include <array>
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <thread>
@@ -173,17 +174,22 @@ class MutualTlsServer {
       X509_free(peer);
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
+    if (!valid()) return;
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    // The socket already listens; wait for the accept loop so that stop() can end it.
-    while (!server_.is_running()) std::this_thread::yield();
+    // The socket already listens; wait (bounded) for the accept loop so stop() can end it.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
   }
   ~MutualTlsServer() {
     server_.stop();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
   }
   MutualTlsServer(const MutualTlsServer&) = delete;
   MutualTlsServer& operator=(const MutualTlsServer&) = delete;
   [[nodiscard]] bool valid() const { return server_.is_valid() && port_ > 0; }
+  [[nodiscard]] bool running() const { return server_.is_running(); }
   [[nodiscard]] int port() const { return port_; }
 
  private:
@@ -207,6 +213,7 @@ TEST_F(X509Test, IssuedCertificatesCompleteAMutualTlsHandshake) {
 
   MutualTlsServer server(p("server.pem"), p("server.key"), p("ca.pem"));
   ASSERT_TRUE(server.valid());
+  ASSERT_TRUE(server.running());
 
   const auto get = [&](const char* cert, const char* key, const char* host) {
     std::unique_ptr<httplib::SSLClient> client =
