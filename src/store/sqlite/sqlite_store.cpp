@@ -17,10 +17,10 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
 #include "core/time.hpp"
+#include "store/plate_read_rules.hpp"
 #include "store/record_rules.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/store.hpp"
@@ -28,7 +28,6 @@
 namespace roadwarden::store {
 namespace {
 
-using nlohmann::json;
 using sqlite::Connection;
 using sqlite::Migration;
 using sqlite::ResetOnExit;
@@ -186,93 +185,6 @@ SELECT id, read_at_ms, clock_source, source, frame, text, confidence, detector_c
 FROM plate_reads ORDER BY id
 )sql";
 
-/// True when `s` is valid UTF-8 (nlohmann's strict decoder: no overlong forms, surrogates
-/// or code points past U+10FFFF).
-bool is_valid_utf8(const std::string& s) {
-  try {
-    (void)json(s).dump();
-    return true;
-  } catch (const json::type_error&) {
-    return false;
-  }
-}
-
-/// `s` with each invalid UTF-8 sequence replaced by U+FFFD.
-std::string replace_invalid_utf8(const std::string& s) {
-  if (is_valid_utf8(s)) return s;
-  return json::parse(json(s).dump(-1, ' ', false, json::error_handler_t::replace))
-      .get<std::string>();
-}
-
-/// Throws InvalidInput naming read `index` of the batch and what is wrong with it.
-[[noreturn]] void reject(std::size_t index, std::string_view problem) {
-  throw InvalidInput(fmt::format(
-      "Plate read {} of the batch cannot be stored: {}; nothing of the batch was stored.", index,
-      problem));
-}
-
-void check_unit_interval(std::size_t index, std::string_view field, double value) {
-  if (!(value >= 0.0 && value <= 1.0)) {  // also rejects NaN
-    reject(index, fmt::format("{} is {}, expected a number in [0, 1]", field, value));
-  }
-}
-
-void check_utf8(std::size_t index, std::string_view field, const std::string& value) {
-  if (!is_valid_utf8(value)) reject(index, fmt::format("{} is not valid UTF-8", field));
-}
-
-/// Checks one read before anything is written: InvalidInput when a value could not be
-/// stored exactly (non-finite numbers become NULL in SQLite) or breaks PlateResult's rules.
-void validate(const StoredPlateRead& read, std::size_t index) {
-  const PlateResult& plate = read.plate;
-  if (read.frame < -1) reject(index, fmt::format("frame is {}, expected >= -1", read.frame));
-  check_utf8(index, "clock_source", read.clock_source);
-  check_utf8(index, "text", plate.text);
-  check_utf8(index, "country", plate.country);
-  check_utf8(index, "format", plate.format);
-  for (std::size_t i = 0; i < plate.corners.corners.size(); ++i) {
-    const Point& p = plate.corners.corners[i];
-    if (!std::isfinite(p.x) || !std::isfinite(p.y)) {
-      reject(index, fmt::format("corner {} is ({}, {}), expected finite pixels", i, p.x, p.y));
-    }
-  }
-  check_unit_interval(index, "confidence", plate.confidence);
-  check_unit_interval(index, "detector_confidence", plate.detector_confidence);
-  for (std::size_t i = 0; i < plate.char_confidences.size(); ++i) {
-    check_unit_interval(index, fmt::format("char_confidences[{}]", i), plate.char_confidences[i]);
-  }
-  for (std::size_t i = 0; i < plate.candidates.size(); ++i) {
-    const Candidate& c = plate.candidates[i];
-    check_utf8(index, fmt::format("candidates[{}].text", i), c.text);
-    check_utf8(index, fmt::format("candidates[{}].format", i), c.format);
-    check_unit_interval(index, fmt::format("candidates[{}].confidence", i), c.confidence);
-  }
-}
-
-std::string encode_candidates(const std::vector<Candidate>& candidates) {
-  json out = json::array();
-  for (const Candidate& c : candidates) {
-    out.push_back({{"text", c.text},
-                   {"confidence", c.confidence},
-                   {"format", c.format},
-                   {"corrected", c.corrected}});
-  }
-  return out.dump();
-}
-
-std::vector<Candidate> decode_candidates(const std::string& text) {
-  std::vector<Candidate> out;
-  for (const json& c : json::parse(text).get<std::vector<json>>()) {
-    out.push_back(Candidate{c.at("text").get<std::string>(), c.at("confidence").get<double>(),
-                            c.at("format").get<std::string>(), c.at("corrected").get<bool>()});
-  }
-  return out;
-}
-
-std::vector<double> decode_numbers(const std::string& text) {
-  return json::parse(text).get<std::vector<double>>();
-}
-
 // ---- Central server records -----------------------------------------------------------------
 
 /// A read snapshot (deferred BEGIN … COMMIT) so a read of several statements sees one
@@ -427,7 +339,7 @@ class SqliteStore final : public Store {
         insert_(conn_, kInsertRead, Statement::Lifetime::kCached) {}
 
   std::vector<std::int64_t> add_plate_reads(const std::vector<StoredPlateRead>& reads) override {
-    for (std::size_t i = 0; i < reads.size(); ++i) validate(reads[i], i);
+    for (std::size_t i = 0; i < reads.size(); ++i) validate_plate_read(reads[i], i);
     std::vector<std::int64_t> ids;
     if (reads.empty()) return ids;
     ids.reserve(reads.size());
@@ -450,7 +362,7 @@ class SqliteStore final : public Store {
         insert_.bind_double(8 + 2 * i, p.x);
         insert_.bind_double(9 + 2 * i, p.y);
       }
-      insert_.bind_text(16, json(plate.char_confidences).dump());
+      insert_.bind_text(16, encode_char_confidences(plate.char_confidences));
       insert_.bind_text(17, encode_candidates(plate.candidates));
       insert_.bind_text(18, plate.country);
       insert_.bind_text(19, plate.format);
@@ -481,15 +393,10 @@ class SqliteStore final : public Store {
         plate.corners.corners[static_cast<std::size_t>(i)] =
             Point{query.column_double(8 + 2 * i), query.column_double(9 + 2 * i)};
       }
-      const char* column = "char_confidences";
-      try {
-        plate.char_confidences = decode_numbers(query.column_text(16));
-        column = "candidates";
-        plate.candidates = decode_candidates(query.column_text(17));
-      } catch (const json::exception& e) {
-        throw Corrupt(fmt::format("Plate read {} in SQLite store '{}' has malformed {}: {}.",
-                                  read.id, conn_.path(), column, e.what()));
-      }
+      const std::string where =
+          fmt::format("Plate read {} in SQLite store '{}'", read.id, conn_.path());
+      plate.char_confidences = decode_char_confidences(query.column_text(16), where);
+      plate.candidates = decode_candidates(query.column_text(17), where);
       plate.country = query.column_text(18);
       plate.format = query.column_text(19);
       out.push_back(std::move(read));
