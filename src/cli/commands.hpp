@@ -61,4 +61,31 @@ struct EdgeCommand {
   [[nodiscard]] int run() const;
 };
 
+/// `roadwarden admin init | enrol-device | revoke-device | verify-audit`: administration of
+/// a server data directory (server/admin_init.hpp). init prints the first admin's password
+/// and TOTP enrolment once on stdout; nothing secret is logged.
+struct AdminCommand {
+  std::string data_dir;
+  std::vector<std::string> hosts;
+  std::string admin_name = "admin";
+  std::string camera;
+  std::string out_dir;
+  std::string serial;
+
+  void add_to(CLI::App& app, int& status);
+  [[nodiscard]] int run_init() const;
+  [[nodiscard]] int run_enrol() const;
+  [[nodiscard]] int run_revoke() const;
+  /// Exit 0 when the audit chain is intact, 1 with each problem printed.
+  [[nodiscard]] int run_verify() const;
+};
+
+/// `roadwarden server --data DATA_DIR`: serves until SIGINT / SIGTERM.
+struct ServerCommand {
+  std::string data_dir;
+
+  void add_to(CLI::App& app, int& status);
+  [[nodiscard]] int run() const;
+};
+
 }  // namespace roadwarden::cli

@@ -14,9 +14,13 @@ int main(int argc, char** argv) {
   roadwarden::cli::ReadCommand read;
   roadwarden::cli::BenchCommand bench;
   roadwarden::cli::EdgeCommand edge;
+  roadwarden::cli::AdminCommand admin;
+  roadwarden::cli::ServerCommand server;
   read.add_to(app, status);
   bench.add_to(app, status);
   edge.add_to(app, status);
+  admin.add_to(app, status);
+  server.add_to(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
