@@ -363,9 +363,11 @@ std::unique_ptr<pqxx::connection> connect(const std::string& connection, const T
   try {
     conn = std::make_unique<pqxx::connection>(connection);
     conn->set_client_encoding("UTF8");
-    pqxx::nontransaction setup(*conn);
     // Durable on return, whatever the server's default; exact doubles in text output.
-    setup.exec("SET synchronous_commit TO on; SET extra_float_digits TO 3");
+    // set_variable: libpqxx restores these if it reconnects after a lost connection.
+    conn->set_variable("synchronous_commit", "on");
+    conn->set_variable("extra_float_digits", "3");
+    pqxx::nontransaction setup(*conn);
     const std::string encoding = setup.exec1("SHOW server_encoding")[0].c_str();
     if (encoding != "UTF8") {
       throw IoError(fmt::format(
