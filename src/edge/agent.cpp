@@ -159,6 +159,7 @@ EdgeAgent::EdgeAgent(SiteConfig config, std::unique_ptr<alpr::Alpr> reader, cons
     uo.ca_file = s.config.upload->ca_file;
     uo.client_cert = s.config.upload->client_cert;
     uo.client_key = s.config.upload->client_key;
+    uo.signing_key = s.config.upload->signing_key;
     uo.timeout_ms = s.config.upload->timeout_ms;
     s.uploader = std::make_unique<Uploader>(uo, *s.spool, clock);
   }

@@ -217,6 +217,7 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
     t.path("client_key", u.client_key, base);
     if (u.client_cert.empty() != u.client_key.empty())
       t.fail("client_cert", "client_cert and client_key must be given together");
+    t.path("signing_key", u.signing_key, base);
     t.integer("timeout_ms", u.timeout_ms, 100, 600000);
     t.reject_unknown();
     c.upload = u;

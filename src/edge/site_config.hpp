@@ -59,6 +59,8 @@ struct UploadConfig {
   std::filesystem::path ca_file;
   std::filesystem::path client_cert;
   std::filesystem::path client_key;
+  /// Ed25519 key that signs each record's manifest (from `roadwarden admin enrol-device`).
+  std::filesystem::path signing_key;
   int timeout_ms = 10000;
 };
 

@@ -24,6 +24,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@
 
 #include "core/errors.hpp"
 #include "core/time.hpp"
+#include "crypto/crypto.hpp"
 
 namespace roadwarden::edge {
 namespace {
@@ -295,6 +297,8 @@ class Uploader::Impl {
           "not PEM, or the key does not match the certificate).",
           options_.client_cert.string()));
     }
+    if (!options_.signing_key.empty())
+      signing_key_ = crypto::load_signing_key(options_.signing_key);
     SSL_CTX_set_min_proto_version(client_->ssl_context(), TLS1_2_VERSION);
     client_->set_ca_cert_path(options_.ca_file.string());
     client_->enable_server_certificate_verification(true);
@@ -343,7 +347,10 @@ class Uploader::Impl {
   /// Sends one record; true when acknowledged (and deleted), false when deferred.
   bool send(const SpoolEntry& entry) {
     httplib::MultipartFormDataItems items;
-    items.push_back({"record", record_json(entry).dump(), "", "application/json"});
+    std::string manifest = record_json(entry).dump();
+    std::string signature;
+    if (signing_key_) signature = crypto::sign(*signing_key_, manifest);
+    items.push_back({"record", std::move(manifest), "", "application/json"});
     for (const SpooledFile& file : entry.files) {
       std::vector<std::uint8_t> bytes;
       try {
@@ -358,9 +365,10 @@ class Uploader::Impl {
       items.push_back(
           {file.name, std::string(bytes.begin(), bytes.end()), file.name, file.media_type});
     }
-    const httplib::Headers headers{{"Idempotency-Key", entry.key},
-                                   {"Accept", "application/json"},
-                                   {"User-Agent", "roadwarden-edge/0.1"}};
+    httplib::Headers headers{{"Idempotency-Key", entry.key},
+                             {"Accept", "application/json"},
+                             {"User-Agent", "roadwarden-edge/0.1"}};
+    if (!signature.empty()) headers.emplace("X-Roadwarden-Signature", std::move(signature));
     ERR_clear_error();
     const httplib::Result result = client_->Post(path_, headers, items);
     const unsigned long tls_error = ERR_peek_last_error();
@@ -425,6 +433,7 @@ class Uploader::Impl {
   std::string path_;
   /// Used only by the thread running upload_due()/run().
   std::unique_ptr<httplib::SSLClient> client_;
+  std::optional<crypto::SigningKey> signing_key_;  // set when options_.signing_key is
 };
 
 Uploader::Uploader(UploaderOptions options, Spool& spool, const Clock& clock)

@@ -29,6 +29,13 @@ struct UploaderOptions {
   /// neither (optional for now; the server will require them). The key file is read by
   /// OpenSSL only; its content and path are never logged.
   std::filesystem::path client_cert, client_key;
+  /// Ed25519 signing key of this agent (crypto::save_signing_key format, mode 0600), issued
+  /// with the client certificate at enrolment. When set, every request carries
+  /// `X-Roadwarden-Signature`, the signature of the exact `record` part bytes (the evidence
+  /// manifest: it lists each file's SHA-256), docs/edge-upload.md "Signature". The
+  /// roadwarden server refuses unsigned records; optional here only for tests of the
+  /// transport. Never logged.
+  std::filesystem::path signing_key;
   /// Limit for connecting, and for each read and write on the connection, milliseconds. > 0.
   int timeout_ms = 10000;
   /// Most records sent per upload_due() pass. >= 1.
@@ -64,7 +71,9 @@ class Uploader {
   /// Checks the options and loads the CA bundle and client identity. `spool` and `clock`
   /// must outlive the Uploader. Throws InvalidInput for a URL that is not https:// or is
   /// malformed, an empty or unreadable ca_file without a certificate, a client_cert without
-  /// client_key (or the reverse) or a pair OpenSSL cannot load, or an out-of-range number.
+  /// client_key (or the reverse) or a pair OpenSSL cannot load, or an out-of-range number;
+  /// what crypto::load_signing_key throws for an unreadable, malformed or group/other-readable
+  /// signing key.
   Uploader(UploaderOptions options, Spool& spool, const Clock& clock);
   ~Uploader();
   Uploader(const Uploader&) = delete;

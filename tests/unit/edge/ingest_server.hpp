@@ -38,6 +38,8 @@ class IngestServer {
  public:
   struct Stored {
     nlohmann::json record;
+    std::string record_bytes;  // the record part exactly as received (what is signed)
+    std::string signature;     // X-Roadwarden-Signature, "" when absent
     std::map<std::string, std::string> files;  // name -> content
     std::map<std::string, std::string> media_types;
   };
@@ -100,6 +102,8 @@ class IngestServer {
     }
     Stored stored;
     stored.record = record;
+    stored.record_bytes = record_part.content;
+    stored.signature = req.get_header_value("X-Roadwarden-Signature");
     for (const nlohmann::json& f : record.at("files")) {
       const std::string name = f.at("name");
       if (!req.has_file(name)) return reject(res, "missing part " + name);

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "crypto/crypto.hpp"
 #include "edge/digest.hpp"
 #include "edge/spool.hpp"
 #include "unit/edge/fake_clock.hpp"
@@ -123,6 +124,44 @@ TEST_F(UploaderTest, UploadsRecordAndDeletesItAfterAcknowledgement) {
     EXPECT_EQ(s.media_types.at(f.name), f.media_type);
   }
   EXPECT_TRUE(stored.at(health).files.empty());
+}
+
+TEST_F(UploaderTest, SignsTheExactRecordBytesWithTheAgentKey) {
+  IngestServer server(server_cert_, Fault::kNone);
+  const crypto::SigningKey key = crypto::generate_signing_key();
+  crypto::save_signing_key(key, dir_ / "signing.key");
+  const std::string record_key =
+      spool_->put("plate_read", json{{"text", "01A123BC"}}, evidence(), false);
+  UploaderOptions o = options(server);
+  o.signing_key = dir_ / "signing.key";
+  Uploader uploader(o, *spool_, clock_);
+  ASSERT_EQ(uploader.upload_due().acknowledged, 1);
+
+  const auto stored = server.stored().at(record_key);
+  ASSERT_EQ(stored.signature.size(), 128u);
+  EXPECT_TRUE(crypto::verify_signature(key.public_hex, stored.record_bytes, stored.signature));
+  // The signature covers the manifest, which lists every file's SHA-256: a changed manifest
+  // (e.g. another file hash) no longer verifies.
+  std::string altered = stored.record_bytes;
+  altered[altered.find("sha256") + 10] ^= 1;
+  EXPECT_FALSE(crypto::verify_signature(key.public_hex, altered, stored.signature));
+}
+
+TEST_F(UploaderTest, WithoutASigningKeyNoSignatureIsSent) {
+  IngestServer server(server_cert_, Fault::kNone);
+  const std::string record_key = spool_->put("health", json{{"fps", 25.0}}, {}, false);
+  Uploader uploader(options(server), *spool_, clock_);
+  ASSERT_EQ(uploader.upload_due().acknowledged, 1);
+  EXPECT_EQ(server.stored().at(record_key).signature, "");
+}
+
+TEST_F(UploaderTest, RefusesASigningKeyReadableByOthers) {
+  IngestServer server(server_cert_, Fault::kNone);
+  crypto::save_signing_key(crypto::generate_signing_key(), dir_ / "signing.key");
+  fs::permissions(dir_ / "signing.key", fs::perms::others_read, fs::perm_options::add);
+  UploaderOptions o = options(server);
+  o.signing_key = dir_ / "signing.key";
+  EXPECT_THROW(Uploader(o, *spool_, clock_), PermissionDenied);
 }
 
 TEST_F(UploaderTest, ServerErrorAfterStoringIsRetriedAndStoredExactlyOnce) {
