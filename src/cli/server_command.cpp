@@ -173,6 +173,7 @@ int ServerCommand::run() const {
   SystemClock clock;
   server::Server server(server::DataDir{data_dir}, clock);
   const int port = server.start();
+  server.start_retention();
   const server::ServerOptions& o = server.context().options;
   spdlog::info("listening on https://{}:{}", o.bind_address, port);
   int sig = 0;

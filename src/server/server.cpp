@@ -26,6 +26,7 @@ Server::Server(DataDir data, ServerOptions options, const Clock& clock) {
   register_ingest_routes(*router_, *context_, *audit_);
   register_search_routes(*router_, *context_, *audit_);
   register_audit_routes(*router_, *context_, *audit_);
+  retention_ = std::make_unique<RetentionWorker>(*context_, *audit_);
 }
 
 Server::~Server() {
@@ -37,6 +38,7 @@ int Server::start() {
 }
 
 void Server::stop() {
+  if (retention_) retention_->stop();
   if (https_) https_->stop();
 }
 

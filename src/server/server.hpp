@@ -10,6 +10,7 @@
 #include "server/auth.hpp"
 #include "server/context.hpp"
 #include "server/https_server.hpp"
+#include "server/retention.hpp"
 #include "server/router.hpp"
 #include "store/store.hpp"
 
@@ -35,7 +36,11 @@ class Server {
 
   /// Starts serving on a background thread; returns the bound port.
   int start();
-  /// Stops serving (running requests finish). Idempotent; the destructor calls it.
+  /// Starts the retention worker's background thread (`roadwarden server` does; tests run
+  /// retention().run_once() instead, on their fake clock).
+  void start_retention() { retention_->start(); }
+  /// Stops serving and retention (running requests finish). Idempotent; the destructor
+  /// calls it.
   void stop();
   /// The bound port (0 before start).
   [[nodiscard]] int port() const { return https_->port(); }
@@ -44,6 +49,7 @@ class Server {
   [[nodiscard]] store::Store& store() { return *store_; }
   [[nodiscard]] AuditLog& audit() { return *audit_; }
   [[nodiscard]] ServerContext& context() { return *context_; }
+  [[nodiscard]] RetentionWorker& retention() { return *retention_; }
 
  private:
   std::unique_ptr<store::Store> store_;
@@ -52,6 +58,7 @@ class Server {
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<HttpsServer> https_;
   std::unique_ptr<Router> router_;
+  std::unique_ptr<RetentionWorker> retention_;
 };
 
 }  // namespace roadwarden::server
