@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/paths.hpp"
+
 namespace roadwarden::testing {
 
 /// What a finished process left behind.
@@ -19,6 +21,27 @@ struct CliResult {
 
 /// Runs `roadwarden ARGS...` (the binary built with the tests) and waits for it.
 [[nodiscard]] CliResult run_cli(const std::vector<std::string>& args);
+
+/// `roadwarden ARGS...` running in the background (a server), its output going to files.
+/// The destructor stops it (SIGTERM, then SIGKILL after 10 s) if stop() was not called.
+class BackgroundCli {
+ public:
+  explicit BackgroundCli(const std::vector<std::string>& args);
+  ~BackgroundCli();
+  BackgroundCli(const BackgroundCli&) = delete;
+  BackgroundCli& operator=(const BackgroundCli&) = delete;
+  /// Everything the process has written to stderr so far.
+  [[nodiscard]] std::string err_so_far() const;
+  /// True while the process has not exited.
+  [[nodiscard]] bool running();
+  /// Sends SIGTERM, waits (SIGKILL after 10 s) and returns what it left behind.
+  CliResult stop();
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+  CliResult result_;
+};
 
 /// Runs any program found on PATH with `args` and waits for it.
 [[nodiscard]] CliResult run_program(const std::string& program,
