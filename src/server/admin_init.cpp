@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "server/auth.hpp"
 
 namespace roadwarden::server {
 namespace {
@@ -103,6 +104,7 @@ std::string server_toml(const std::vector<std::string>& hosts) {
 }  // namespace
 
 IssuedCredentials issue_credentials(store::Store& store, const Clock& clock,
+                                    const crypto::EvidenceKey& totp_key,
                                     const std::string& username, store::Role role,
                                     const store::User* existing) {
   if (role == store::Role::device)
@@ -117,7 +119,7 @@ IssuedCredentials issue_credentials(store::Store& store, const Clock& clock,
   user.username = username;
   user.role = role;
   user.password_hash = crypto::hash_password(c.password);
-  user.totp_secret = c.totp_secret;
+  user.totp_secret = seal_totp_secret(totp_key, username, c.totp_secret);
   user.totp_last_step = -1;
   user.failed_logins = 0;
   user.locked_until.reset();
@@ -156,13 +158,13 @@ InitResult init_data_dir(const DataDir& data, const std::vector<std::string>& ho
   write_new_file(data.ca_key(), ca.key_pem, 0600);
   write_new_file(data.server_cert(), server.cert_pem + ca.cert_pem, 0644);
   write_new_file(data.server_key(), server.key_pem, 0600);
-  (void)crypto::create_evidence_key(data.evidence_key());
+  const crypto::EvidenceKey key = crypto::create_evidence_key(data.evidence_key());
   write_new_file(data.config(), server_toml(hosts), 0600);
 
   const std::unique_ptr<store::Store> store = store::open_sqlite_store(data.database());
   ::chmod(data.database().c_str(), 0600);
   InitResult result;
-  result.admin = issue_credentials(*store, clock, admin_username, store::Role::admin);
+  result.admin = issue_credentials(*store, clock, key, admin_username, store::Role::admin);
   result.ca_sha256 = ca.sha256;
   AuditLog audit(*store, clock, data.audit_head());
   store::AuditEntry entry;

@@ -33,17 +33,21 @@ struct InitResult {
 /// Creates a data directory: tls/ca.pem + ca.key (CA, 10 years), tls/server.pem + server.key
 /// (CN/subjectAltName = `hosts`, 2 years), evidence.key, evidence/, server.toml with every
 /// option commented, the SQLite database with the first admin (generated password, TOTP
-/// secret) and the audit entry "init". Keys are mode 0600, directories 0700. InvalidInput
-/// when `data.root` exists and is not an empty directory, `hosts` is empty or the username
-/// is malformed; IoError when a file cannot be written. Takes about a second (argon2id).
+/// secret sealed under evidence.key) and the audit entry "init". Keys are mode 0600, directories
+/// 0700. InvalidInput when `data.root` exists and is not an empty directory, `hosts` is empty or
+/// the username is malformed; IoError when a file cannot be written. Takes about a second
+/// (argon2id).
 InitResult init_data_dir(const DataDir& data, const std::vector<std::string>& hosts,
                          const std::string& admin_username, const Clock& clock);
 
 /// Generates a password and TOTP secret for a person: a new user when `existing` is null
 /// (added to the store), else a reset of `existing` (new password and secret, unlocked,
-/// failures cleared, sessions ended). InvalidInput for a malformed or taken username or
-/// Role::device. The caller audits.
+/// failures cleared, sessions ended). The store gets the argon2id hash of the password and the
+/// TOTP secret sealed under `totp_key` (the evidence key; seal_totp_secret in auth.hpp), never
+/// either in clear. InvalidInput for a malformed or taken username or Role::device. The caller
+/// audits.
 IssuedCredentials issue_credentials(store::Store& store, const Clock& clock,
+                                    const crypto::EvidenceKey& totp_key,
                                     const std::string& username, store::Role role,
                                     const store::User* existing = nullptr);
 

@@ -117,14 +117,16 @@ void register_admin_routes(Router& router, ServerContext& context, AuditLog& aud
                reply(res, json{{"users", list}});
              });
   router.add("POST", "/api/v1/users", "/api/v1/users", admin,
-             [&store, &clock, &audit](const httplib::Request& req, httplib::Response& res,
-                                      const Caller& caller) {
+             [&context, &audit](const httplib::Request& req, httplib::Response& res,
+                                const Caller& caller) {
+               store::Store& store = context.store;
                const json body = parse_object(req);
                const std::string name = string_field(body, "username");
                const Role role = person_role(string_field(body, "role"));
                if (store.user_by_name(name))
                  throw InvalidInput(fmt::format("user \"{}\" exists", name.substr(0, 64)));
-               const IssuedCredentials c = issue_credentials(store, clock, name, role);
+               const IssuedCredentials c =
+                   issue_credentials(store, context.clock, context.evidence_key, name, role);
                audit_change(audit, caller,
                             fmt::format("user {} created with role {}", name, to_string(role)));
                reply(res, credentials_json(c), 201);
@@ -158,10 +160,11 @@ void register_admin_routes(Router& router, ServerContext& context, AuditLog& aud
                });
   }
   router.add("POST", "/api/v1/users/" + kUserName + "/reset", "/api/v1/users/alice/reset", admin,
-             [&store, &clock, &audit](const httplib::Request& req, httplib::Response& res,
-                                      const Caller& caller) {
-               const store::User u = existing_user(store, req.matches[1]);
-               const IssuedCredentials c = issue_credentials(store, clock, u.username, u.role, &u);
+             [&context, &audit](const httplib::Request& req, httplib::Response& res,
+                                const Caller& caller) {
+               const store::User u = existing_user(context.store, req.matches[1]);
+               const IssuedCredentials c = issue_credentials(
+                   context.store, context.clock, context.evidence_key, u.username, u.role, &u);
                audit_change(audit, caller,
                             fmt::format("user {} password and TOTP reset", u.username));
                reply(res, credentials_json(c));

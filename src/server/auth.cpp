@@ -4,6 +4,9 @@
 #include <vector>
 
 #include <openssl/x509.h>
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
 
 #include "core/errors.hpp"
 #include "crypto/crypto.hpp"
@@ -17,11 +20,60 @@ std::int64_t ms(std::chrono::milliseconds d) {
   return d.count();
 }
 
+std::string totp_associated_data(std::string_view username) {
+  return fmt::format("totp:{}", username);
+}
+
+/// The user's TOTP secret, or "" (no code matches it) when it does not open: logged without
+/// the secret, and the login fails like a wrong code.
+std::string user_totp_secret(const crypto::EvidenceKey& key, const store::User& user) {
+  try {
+    return open_totp_secret(key, user.username, user.totp_secret);
+  } catch (const Corrupt& e) {
+    spdlog::error("login: {}", e.what());
+    return {};
+  }
+}
+
 }  // namespace
 
+std::string seal_totp_secret(const crypto::EvidenceKey& key, std::string_view username,
+                             std::string_view secret_base32) {
+  const std::span<const std::uint8_t> plain(
+      reinterpret_cast<const std::uint8_t*>(secret_base32.data()), secret_base32.size());
+  return crypto::to_hex(crypto::encrypt_evidence(key, plain, totp_associated_data(username)));
+}
+
+std::string open_totp_secret(const crypto::EvidenceKey& key, std::string_view username,
+                             std::string_view stored) {
+  const auto fail = [&username] {
+    return Corrupt(
+        fmt::format("the stored TOTP secret of user \"{}\" does not decrypt (altered, "
+                    "copied from another user or sealed under another key)",
+                    username.substr(0, 64)));
+  };
+  std::vector<std::uint8_t> sealed;
+  try {
+    sealed = crypto::from_hex(stored);
+  } catch (const InvalidInput&) {
+    throw fail();
+  }
+  std::vector<std::uint8_t> plain;
+  try {
+    plain = crypto::decrypt_evidence(key, sealed, totp_associated_data(username));
+  } catch (const Corrupt&) {
+    throw fail();
+  }
+  return std::string(plain.begin(), plain.end());
+}
+
 Authenticator::Authenticator(store::Store& store, const Clock& clock, ServerOptions options,
-                             AuditLog& audit)
-    : store_(store), clock_(clock), options_(std::move(options)), audit_(audit) {}
+                             AuditLog& audit, const crypto::EvidenceKey& totp_key)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      audit_(audit),
+      totp_key_(totp_key) {}
 
 std::string Authenticator::token_hash(const std::string& token) {
   return crypto::sha256_hex(token);
@@ -79,7 +131,8 @@ LoginResult Authenticator::login(const std::string& username, const std::string&
   }
   std::optional<std::int64_t> step;
   if (password_ok && !user->disabled)
-    step = crypto::verify_totp(user->totp_secret, totp_code, now, user->totp_last_step);
+    step = crypto::verify_totp(user_totp_secret(totp_key_, *user), totp_code, now,
+                               user->totp_last_step);
   if (!step) {
     user->failed_logins += 1;
     bool locked = false;

@@ -7,15 +7,41 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <openssl/ssl.h>
 
 #include "core/time.hpp"
+#include "crypto/crypto.hpp"
 #include "server/audit.hpp"
 #include "server/context.hpp"
 #include "store/store.hpp"
 
 namespace roadwarden::server {
+
+// ---- TOTP secrets at rest ----------------------------------------------------------------
+//
+// users.totp_secret never holds the base32 secret. It holds the lower-case hex of
+// crypto::encrypt_evidence(key, secret, "totp:<username>") under the data directory's
+// evidence key (DATA_DIR/evidence.key, mode 0600, made by `admin init`): XChaCha20-Poly1305
+// with a fresh random header per sealing. The associated data "totp:<username>" is a domain
+// of its own (evidence files use "<32 hex record key>/<file name>", which never starts with
+// "totp:") and binds the sealed secret to its user: copied to another user's row it no longer
+// decrypts. Usernames never change, so the binding holds for the account's life. A copy of
+// the database alone (a backup, a PostgreSQL dump) therefore does not give the second factor;
+// the data directory's key is needed too. Rotating the evidence key re-seals these secrets.
+
+/// Seals `secret_base32` for the users row of `username` (see above): hex, 2 × (24-byte
+/// header + secret + 17-byte tag) digits. Thread-safe.
+[[nodiscard]] std::string seal_totp_secret(const crypto::EvidenceKey& key,
+                                           std::string_view username,
+                                           std::string_view secret_base32);
+
+/// The base32 secret that seal_totp_secret sealed for `username`. Corrupt when `stored` is not
+/// hex, was sealed for another user or under another key, or was altered (the message names
+/// the user, never the secret). Thread-safe.
+[[nodiscard]] std::string open_totp_secret(const crypto::EvidenceKey& key,
+                                           std::string_view username, std::string_view stored);
 
 /// Result of Authenticator::login.
 struct LoginResult {
@@ -42,9 +68,11 @@ struct ActiveSession {
 /// read-modify-write of a user's failure count, lockout and last TOTP step.
 class Authenticator {
  public:
-  /// `store`, `clock` and `audit` outlive the authenticator. Uses options.session_idle,
-  /// session_max, lockout_failures and lockout.
-  Authenticator(store::Store& store, const Clock& clock, ServerOptions options, AuditLog& audit);
+  /// `store`, `clock`, `audit` and `totp_key` (the evidence key that seals TOTP secrets:
+  /// seal_totp_secret) outlive the authenticator. Uses options.session_idle, session_max,
+  /// lockout_failures and lockout.
+  Authenticator(store::Store& store, const Clock& clock, ServerOptions options, AuditLog& audit,
+                const crypto::EvidenceKey& totp_key);
 
   /// Checks password and TOTP code and opens a session. Every outcome is audited: "login"
   /// (ok), "login_failed" (outcome "denied" or "locked"). `options.lockout_failures`
@@ -83,6 +111,7 @@ class Authenticator {
   const Clock& clock_;
   ServerOptions options_;
   AuditLog& audit_;
+  const crypto::EvidenceKey& totp_key_;
   std::mutex mutex_;  // guards user read-modify-write during login
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // written once under dummy_once_

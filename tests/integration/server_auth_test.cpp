@@ -234,6 +234,10 @@ TEST_F(ServerAuth, AdminCreatesAUserWhoLogsInWithTheIssuedCredentials) {
   ASSERT_EQ(created->status, 201) << created->body;
   const json body = json::parse(created->body);
   const TestUser bob{"bob", Role::auditor, body["password"], body["totp_secret"]};
+  // The users table holds the TOTP secret sealed, not the base32 the admin was shown.
+  const std::string stored = server_->store().user_by_name("bob")->totp_secret;
+  EXPECT_FALSE(stored.empty());
+  EXPECT_EQ(stored.find(bob.totp_secret), std::string::npos);
   const TestSession b = login(bob);
   const httplib::Result me = c->Get("/api/v1/me", b.bearer());
   ASSERT_TRUE(me);
@@ -243,6 +247,36 @@ TEST_F(ServerAuth, AdminCreatesAUserWhoLogsInWithTheIssuedCredentials) {
       call(*c, "POST", "/api/v1/users", s.bearer(), R"({"username":"cam","role":"device"})");
   ASSERT_TRUE(device_role);
   EXPECT_EQ(device_role->status, 400);
+}
+
+TEST_F(ServerAuth, ResetCredentialsAreSealedAndTheNewOnesLogIn) {
+  const TestSession s = login(user(Role::admin));
+  const httplib::Result r = call(*client(), "POST", "/api/v1/users/reviewer1/reset", s.bearer());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json body = json::parse(r->body);
+  const TestUser reset{"reviewer1", Role::reviewer, body["password"], body["totp_secret"]};
+  EXPECT_EQ(server_->store().user_by_name("reviewer1")->totp_secret.find(reset.totp_secret),
+            std::string::npos);
+  (void)login(reset);
+}
+
+TEST_F(ServerAuth, TotpSecretCopiedToAnotherUsersRowDoesNotLogThemIn) {
+  // Someone with write access to the database copies the reviewer's sealed secret (whose
+  // codes they can get) into the investigator's row.
+  const TestUser& reviewer = user(Role::reviewer);
+  const TestUser& investigator = user(Role::investigator);
+  store::Store& store = server_->store();
+  store::User target = *store.user_by_name(investigator.username);
+  target.totp_secret = store.user_by_name(reviewer.username)->totp_secret;
+  store.update_user(target);
+  clock_.advance(std::chrono::seconds(30));
+  const httplib::Result with_copied =
+      login_raw(investigator.username, investigator.password, totp_now(reviewer));
+  ASSERT_TRUE(with_copied);
+  EXPECT_EQ(with_copied->status, 401) << with_copied->body;
+  // The reviewer's own row still opens.
+  (void)login(reviewer);
 }
 
 TEST_F(ServerAuth, DeviceEnrolledThroughTheApiIsRecognisedAndRefusedOnceRevoked) {

@@ -6,6 +6,7 @@
 #include "core/errors.hpp"
 #include "server/admin_init.hpp"
 #include "server/audit.hpp"
+#include "server/auth.hpp"
 #include "unit/server/server_fixture.hpp"
 
 namespace roadwarden::server {
@@ -51,7 +52,11 @@ TEST_F(AdminInit, CreatesPrivateKeysDirectoriesConfigAndTheFirstAdmin) {
   ASSERT_TRUE(admin);
   EXPECT_EQ(admin->role, store::Role::admin);
   EXPECT_TRUE(crypto::verify_password(admin->password_hash, r.admin.password));
-  EXPECT_EQ(admin->totp_secret, r.admin.totp_secret);
+  // The TOTP secret is stored sealed under evidence.key, bound to the user.
+  EXPECT_EQ(admin->totp_secret.find(r.admin.totp_secret), std::string::npos);
+  EXPECT_EQ(
+      open_totp_secret(crypto::load_evidence_key(data.evidence_key()), "chief", admin->totp_secret),
+      r.admin.totp_secret);
   EXPECT_EQ(store->users().size(), 1u);  // no default accounts
   const auto audit = store->audit_entries(0, 10);
   ASSERT_EQ(audit.size(), 1u);
@@ -64,7 +69,28 @@ TEST_F(AdminInit, CreatesPrivateKeysDirectoriesConfigAndTheFirstAdmin) {
     const std::string content((std::istreambuf_iterator<char>(f)),
                               std::istreambuf_iterator<char>());
     EXPECT_EQ(content.find(r.admin.password), std::string::npos) << entry.path();
+    EXPECT_EQ(content.find(r.admin.totp_secret), std::string::npos) << entry.path();
   }
+}
+
+TEST_F(AdminInit, SealedTotpSecretOpensOnlyForItsUserAndItsKey) {
+  const DataDir data{dir_.path() / "data"};
+  const InitResult r = init_data_dir(data, {"localhost"}, "chief", clock_);
+  const crypto::EvidenceKey key = crypto::load_evidence_key(data.evidence_key());
+  const std::string stored =
+      store::open_sqlite_store(data.database())->user_by_name("chief")->totp_secret;
+  EXPECT_EQ(open_totp_secret(key, "chief", stored), r.admin.totp_secret);
+  // Copied to another user's row, the sealed secret does not decrypt (associated data).
+  EXPECT_THROW((void)open_totp_secret(key, "deputy", stored), Corrupt);
+  // Nor under another key, nor altered, nor when it is the secret in clear.
+  const crypto::EvidenceKey other{crypto::random_bytes(32)};
+  EXPECT_THROW((void)open_totp_secret(other, "chief", stored), Corrupt);
+  std::string altered = stored;
+  altered.back() = altered.back() == '0' ? '1' : '0';
+  EXPECT_THROW((void)open_totp_secret(key, "chief", altered), Corrupt);
+  EXPECT_THROW((void)open_totp_secret(key, "chief", r.admin.totp_secret), Corrupt);
+  // Each sealing has a fresh header: the same secret never gives the same row twice.
+  EXPECT_NE(seal_totp_secret(key, "chief", r.admin.totp_secret), stored);
 }
 
 TEST_F(AdminInit, RefusesANonEmptyDirectory) {

@@ -1,7 +1,8 @@
 // A real roadwarden server for tests: a fresh data directory (made by init_data_dir once per
 // process and copied for each test), one user of every person role with a known password and
-// TOTP secret, a fake clock, and HTTPS clients for people (bearer token or cookie) and for
-// enrolled devices (client certificate). Reusable by every server test:
+// TOTP secret (sealed in the users table as the server seals it), a fake clock, and HTTPS
+// clients for people (bearer token or cookie) and for enrolled devices (client certificate).
+// Reusable by every server test:
 //
 //   class MyTest : public roadwarden::server::testing::ServerFixture {};
 //   TEST_F(MyTest, Something) { auto s = login(user(store::Role::investigator)); ... }
@@ -95,6 +96,7 @@ class ServerFixture : public ::testing::Test {
                           std::filesystem::copy_options::recursive);
     users_[store::Role::admin] = t.admin;
     {
+      const crypto::EvidenceKey key = crypto::load_evidence_key(data_.evidence_key());
       const std::unique_ptr<store::Store> store = store::open_sqlite_store(data_.database());
       for (const store::Role role : {store::Role::supervisor, store::Role::reviewer,
                                      store::Role::investigator, store::Role::auditor}) {
@@ -104,7 +106,7 @@ class ServerFixture : public ::testing::Test {
         record.username = u.username;
         record.role = role;
         record.password_hash = t.password_hash;
-        record.totp_secret = u.totp_secret;
+        record.totp_secret = seal_totp_secret(key, u.username, u.totp_secret);
         record.created_at = clock_.now();
         (void)store->add_user(record);
         users_[role] = u;
