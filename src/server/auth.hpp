@@ -29,7 +29,8 @@ namespace roadwarden::server {
 // "totp:") and binds the sealed secret to its user: copied to another user's row it no longer
 // decrypts. Usernames never change, so the binding holds for the account's life. A copy of
 // the database alone (a backup, a PostgreSQL dump) therefore does not give the second factor;
-// the data directory's key is needed too. Rotating the evidence key re-seals these secrets.
+// the data directory's key is needed too. (An evidence-key rotation would have to re-seal
+// these secrets as well.)
 
 /// Seals `secret_base32` for the users row of `username` (see above): hex, 2 × (24-byte
 /// header + secret + 17-byte tag) digits. Thread-safe.
