@@ -88,6 +88,8 @@ std::string server_toml(const std::vector<std::string>& hosts) {
 # non_violation_retention_minutes = {nvr}
 # Violation records are kept this many days (the legal keeping period).
 # violation_retention_days = {vr}
+# Violations a reviewer rejected are deleted this many minutes after the rejection (>= 1).
+# rejected_violation_retention_minutes = {rvr}
 # How often retention runs, in seconds.
 # purge_interval_seconds = {purge}
 # Largest upload body accepted from a camera agent, in MiB (larger: 413).
@@ -98,6 +100,7 @@ std::string server_toml(const std::vector<std::string>& hosts) {
       fmt::arg("max", d.session_max.count()), fmt::arg("failures", d.lockout_failures),
       fmt::arg("lockout", d.lockout.count()), fmt::arg("nvr", d.non_violation_retention.count()),
       fmt::arg("vr", d.violation_retention.count() / 24),
+      fmt::arg("rvr", d.rejected_violation_retention.count()),
       fmt::arg("purge", d.purge_interval.count()), fmt::arg("upload", d.max_upload_bytes >> 20));
 }
 

@@ -113,6 +113,7 @@ void handle_transparency(ServerContext& context, const httplib::Request& req,
           {"retention",
            {{"non_violation_minutes", o.non_violation_retention.count()},
             {"violation_hours", o.violation_retention.count()},
+            {"rejected_violation_minutes", o.rejected_violation_retention.count()},
             {"purge_interval_seconds", o.purge_interval.count()}}}});
 }
 

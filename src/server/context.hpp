@@ -18,14 +18,15 @@ struct ServerOptions {
   std::string bind_address = "127.0.0.1";  ///< listen address; 127.0.0.1 unless configured
   int port = 8443;                         ///< HTTPS port
   std::string database;  ///< "" = SQLite DATA_DIR/roadwarden.db; else a PostgreSQL URI
-  std::chrono::minutes session_idle{30};                  ///< idle session lock
-  std::chrono::hours session_max{12};                     ///< absolute session lifetime
-  int lockout_failures = 5;                               ///< failed logins before lockout
-  std::chrono::minutes lockout{10};                       ///< lockout duration
-  std::chrono::minutes non_violation_retention{72 * 60};  ///< >= 1 minute
-  std::chrono::hours violation_retention{24 * 365 * 5};   ///< legal keeping period
-  std::chrono::seconds purge_interval{60};                ///< how often retention runs
-  std::size_t max_upload_bytes = 64u << 20;               ///< larger ingest bodies get 413
+  std::chrono::minutes session_idle{30};                       ///< idle session lock
+  std::chrono::hours session_max{12};                          ///< absolute session lifetime
+  int lockout_failures = 5;                                    ///< failed logins before lockout
+  std::chrono::minutes lockout{10};                            ///< lockout duration
+  std::chrono::minutes non_violation_retention{72 * 60};       ///< >= 1 minute
+  std::chrono::hours violation_retention{24 * 365 * 5};        ///< legal keeping period
+  std::chrono::minutes rejected_violation_retention{72 * 60};  ///< after rejection; >= 1 minute
+  std::chrono::seconds purge_interval{60};                     ///< how often retention runs
+  std::size_t max_upload_bytes = 64u << 20;                    ///< larger ingest bodies get 413
 };
 
 /// Reads ServerOptions from `file` (DATA_DIR/server.toml; every key is listed, commented,

@@ -88,6 +88,9 @@ ServerOptions load_server_options(const std::filesystem::path& path) {
   o.non_violation_retention =
       std::chrono::minutes(k.integer("non_violation_retention_minutes",
                                      o.non_violation_retention.count(), 1, 10LL * 365 * 24 * 60));
+  o.rejected_violation_retention = std::chrono::minutes(
+      k.integer("rejected_violation_retention_minutes", o.rejected_violation_retention.count(), 1,
+                10LL * 365 * 24 * 60));
   o.violation_retention = std::chrono::hours(
       24 * k.integer("violation_retention_days", o.violation_retention.count() / 24, 1, 100 * 365));
   o.purge_interval = std::chrono::seconds(

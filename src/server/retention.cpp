@@ -22,10 +22,11 @@ RetentionResult RetentionWorker::run_once() {
   };
   const UtcTime non_violation_before{now.unix_ms - ms(context_.options.non_violation_retention)};
   const UtcTime violation_before{now.unix_ms - ms(context_.options.violation_retention)};
+  const UtcTime rejected_before{now.unix_ms - ms(context_.options.rejected_violation_retention)};
 
   RetentionResult result;
   const std::vector<store::IngestedRecord> purged =
-      context_.store.purge_records(non_violation_before, violation_before);
+      context_.store.purge_records(non_violation_before, violation_before, rejected_before);
   result.records_purged = static_cast<std::int64_t>(purged.size());
 
   const EvidenceVault vault(context_.data.evidence(), context_.evidence_key);
@@ -42,8 +43,10 @@ RetentionResult RetentionWorker::run_once() {
     entry.actor = "system";
     entry.role = "system";
     entry.action = "purge";
-    entry.target = fmt::format("records received before {} (non-violation) / {} (violation)",
-                               to_iso8601(non_violation_before), to_iso8601(violation_before));
+    entry.target = fmt::format(
+        "records received before {} (non-violation) / {} (violation), or rejected before {}",
+        to_iso8601(non_violation_before), to_iso8601(violation_before),
+        to_iso8601(rejected_before));
     entry.result_count = result.records_purged;
     entry.outcome = result.files_failed == 0 ? "ok" : "partial";
     audit_.append(std::move(entry));

@@ -1,8 +1,9 @@
 // Retention: plate reads that are not violations are kept for
 // options.non_violation_retention, violations for options.violation_retention (from when the
-// server received them), then deleted from the store and the disk, with one audit entry per
-// purge. Keys of purged records stay as tombstones for 30 days so a late retry from a
-// camera does not recreate purged data (docs/edge-upload.md).
+// server received them) and rejected violations for options.rejected_violation_retention
+// (from their rejection, never longer than a confirmed one), then deleted from the store and
+// the disk, with one audit entry per purge. Keys of purged records stay as tombstones for 30
+// days so a late retry from a camera does not recreate purged data (docs/edge-upload.md).
 #pragma once
 
 #include <condition_variable>
@@ -36,13 +37,13 @@ class RetentionWorker {
   RetentionWorker& operator=(const RetentionWorker&) = delete;
 
   /// One pass, with cutoffs from context.clock.now(): store.purge_records(now −
-  /// non_violation_retention, now − violation_retention); the purged records' evidence
-  /// files and emptied folders deleted (after the rows: a crash in between leaves
-  /// unreferenced encrypted files, never rows without files); one audit entry (actor
-  /// "system", action "purge", result_count = records purged) when at least one record was
-  /// purged; then store.purge_tombstones(now − 30 days). Throws what the store throws.
-  /// Runs on the caller's thread; safe to call while the background thread runs (passes
-  /// are serialised).
+  /// non_violation_retention, now − violation_retention, now − rejected_violation_retention);
+  /// the purged records' evidence files and emptied folders deleted (after the rows: a crash
+  /// in between leaves unreferenced encrypted files, never rows without files); one audit
+  /// entry (actor "system", action "purge", result_count = records purged) when at least one
+  /// record was purged; then store.purge_tombstones(now − 30 days). Throws what the store
+  /// throws. Runs on the caller's thread; safe to call while the background thread runs
+  /// (passes are serialised).
   RetentionResult run_once();
 
   /// Starts the background thread: a pass now, then one every options.purge_interval.

@@ -3,7 +3,10 @@
 // Part of rw_store_records; see docs/store.md.
 #pragma once
 
+#include <string>
 #include <string_view>
+
+#include "store/server_records.hpp"
 
 namespace roadwarden::store {
 
@@ -20,5 +23,13 @@ inline constexpr std::string_view kAuditGenesisHash =
 /// True when `key` is a valid idempotency key of an ingested record: exactly 32 lower-case
 /// hex digits.
 [[nodiscard]] bool valid_record_key(std::string_view key);
+
+/// Throws InvalidInput unless `status` with `reason` is a decision Store::set_review may
+/// record: confirmed or rejected (never none or pending); a rejection has a non-empty reason.
+void check_review_decision(ReviewStatus status, const std::string& reason);
+
+/// Throws InvalidInput, naming `key`, unless the record is a violation (only violations are
+/// reviewed).
+void check_reviewable(const std::string& key, bool violation);
 
 }  // namespace roadwarden::store

@@ -28,6 +28,13 @@ constexpr std::array<std::pair<Role, std::string_view>, 6> kRoleNames{{
     {Role::device, "device"},
 }};
 
+constexpr std::array<std::pair<ReviewStatus, std::string_view>, 4> kReviewStatusNames{{
+    {ReviewStatus::none, "none"},
+    {ReviewStatus::pending, "pending"},
+    {ReviewStatus::confirmed, "confirmed"},
+    {ReviewStatus::rejected, "rejected"},
+}};
+
 /// Domain tag hashed first, so an audit hash can never equal a hash of other data.
 constexpr std::string_view kAuditHashTag = "roadwarden.audit.v1";
 
@@ -118,6 +125,38 @@ std::optional<Role> parse_role(std::string_view name) {
     if (role_name == name) return value;
   }
   return std::nullopt;
+}
+
+const char* to_string(ReviewStatus status) {
+  for (const auto& [value, name] : kReviewStatusNames) {
+    if (value == status) return name.data();
+  }
+  throw InternalError(fmt::format("Unknown review status value {}.", static_cast<int>(status)));
+}
+
+std::optional<ReviewStatus> parse_review_status(std::string_view name) {
+  for (const auto& [value, status_name] : kReviewStatusNames) {
+    if (status_name == name) return value;
+  }
+  return std::nullopt;
+}
+
+void check_review_decision(ReviewStatus status, const std::string& reason) {
+  if (status != ReviewStatus::confirmed && status != ReviewStatus::rejected) {
+    throw InvalidInput(
+        fmt::format("A review decision must be confirmed or rejected, not {}; nothing was changed.",
+                    to_string(status)));
+  }
+  if (status == ReviewStatus::rejected && reason.empty()) {
+    throw InvalidInput("A rejection needs a reason; nothing was changed.");
+  }
+}
+
+void check_reviewable(const std::string& key, bool violation) {
+  if (!violation) {
+    throw InvalidInput(fmt::format(
+        "Record {} is not a violation, so it cannot be reviewed; nothing was changed.", key));
+  }
 }
 
 std::string audit_entry_hash(const AuditEntry& entry) {

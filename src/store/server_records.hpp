@@ -92,6 +92,21 @@ struct EvidenceFile {
   std::string storage_path;  ///< path of the encrypted file, relative to the evidence root
 };
 
+/// Where a record stands in human review. Only violation records are reviewed; retention
+/// keeps a rejected violation for a short period after its rejection and every other
+/// violation for the legal period (Store::purge_records).
+enum class ReviewStatus {
+  none,       ///< not a violation: never reviewed
+  pending,    ///< a violation awaiting review (every violation starts here)
+  confirmed,  ///< a reviewer confirmed the violation
+  rejected,   ///< a reviewer rejected it (with a reason)
+};
+
+/// "none", "pending", "confirmed", "rejected" (the enumerator's name).
+[[nodiscard]] const char* to_string(ReviewStatus status);
+/// Parses a review status name; std::nullopt when unknown.
+[[nodiscard]] std::optional<ReviewStatus> parse_review_status(std::string_view name);
+
 /// One record uploaded by a camera agent (docs/edge-upload.md), as stored.
 struct IngestedRecord {
   std::int64_t id = 0;  ///< assigned by the store (> 0); ignored on insert
@@ -111,6 +126,12 @@ struct IngestedRecord {
   std::optional<UtcTime> read_at;  ///< capture time of the plate read (best frame)
   std::string violation_kind;      ///< e.g. "red_light"; empty when not a violation
   std::vector<EvidenceFile> files;
+  // Review (Store::set_review). Set by the store, never by the caller: ingest_record ignores
+  // these fields and stores pending for a violation, none otherwise, with no review time
+  // or reason (and sets them so on the caller's record when stored).
+  ReviewStatus review_status = ReviewStatus::none;
+  std::optional<UtcTime> reviewed_at;  ///< when the last review decision was made
+  std::string review_reason;           ///< the reviewer's reason (mandatory for a rejection)
 };
 
 /// Result of Store::ingest_record.

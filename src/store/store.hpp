@@ -100,13 +100,24 @@ class Store {
 
   /// Stores an ingested record and its evidence file rows in one transaction, unless its
   /// key is known: same content_sha256 → duplicate; different → conflict; a key purged by
-  /// retention (tombstone) → duplicate. Sets record.id and the files' ids when stored.
+  /// retention (tombstone) → duplicate. The store sets the review fields, whatever the
+  /// caller put there: review_status pending for a violation, none otherwise; no reviewed_at,
+  /// empty review_reason. Sets record.id, the files' ids and those review fields when stored.
   /// InvalidInput for a malformed key (not 32 lower-case hex digits) or unknown camera.
   virtual IngestOutcome ingest_record(IngestedRecord& record) = 0;
   /// The record with this key / id, with its files (ordered by id), or std::nullopt.
   [[nodiscard]] virtual std::optional<IngestedRecord> record_by_key(
       const std::string& key) const = 0;
   [[nodiscard]] virtual std::optional<IngestedRecord> record_by_id(std::int64_t id) const = 0;
+  /// Records a review decision on the violation with this key: review_status = `status`,
+  /// reviewed_at = `at`, review_reason = `reason`. Allowed: pending → confirmed or rejected,
+  /// confirmed ↔ rejected, and the same decision again (the latest decision counts: its time
+  /// and reason replace the earlier ones). Returns false (nothing changed) when no record
+  /// has this key. InvalidInput (nothing changed) when `status` is none or pending, when a
+  /// rejection has an empty reason, or when the record is not a violation. Rejected
+  /// violations are purged sooner (purge_records).
+  virtual bool set_review(const std::string& key, ReviewStatus status, UtcTime at,
+                          const std::string& reason) = 0;
   /// Plate reads (records with a read_at) matching `query`, with their files. Query values
   /// are bound as parameters, never spliced into SQL.
   [[nodiscard]] virtual std::vector<IngestedRecord> search_reads(const ReadQuery& query) const = 0;
@@ -120,12 +131,15 @@ class Store {
                                                               int limit) const = 0;
 
   /// Deletes, in one transaction, every record that retention has expired: non-violation
-  /// records with received_at < non_violation_before, and violation records with
-  /// received_at < violation_before; their keys stay as tombstones (ingest answers
-  /// duplicate). Returns the deleted records with their files, so the caller deletes the
-  /// files (after this returns) and audits the purge.
+  /// records with received_at < non_violation_before; pending and confirmed violations with
+  /// received_at < violation_before; rejected violations with reviewed_at < rejected_before
+  /// or received_at < violation_before (a rejected record never outlives a confirmed one).
+  /// Their keys stay as tombstones (ingest answers duplicate). Returns the deleted records,
+  /// ordered by id, with their files, so the caller deletes the files (after this returns)
+  /// and audits the purge.
   virtual std::vector<IngestedRecord> purge_records(UtcTime non_violation_before,
-                                                    UtcTime violation_before) = 0;
+                                                    UtcTime violation_before,
+                                                    UtcTime rejected_before) = 0;
   /// Forgets tombstones of keys purged before `before`; returns how many.
   virtual std::int64_t purge_tombstones(UtcTime before) = 0;
 

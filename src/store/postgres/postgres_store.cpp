@@ -172,6 +172,15 @@ CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_lo
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
   FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
 )sql"},
+    Migration{3, "review status of violation records", R"sql(
+ALTER TABLE records
+  ADD COLUMN review_status TEXT NOT NULL DEFAULT 'none'
+    CHECK (review_status IN ('none', 'pending', 'confirmed', 'rejected')),
+  ADD COLUMN reviewed_at_ms BIGINT,
+  ADD COLUMN review_reason TEXT NOT NULL DEFAULT '';
+UPDATE records SET review_status = 'pending' WHERE violation;
+CREATE INDEX records_by_review ON records (review_status, reviewed_at_ms);
+)sql"},
 };
 
 constexpr bool numbered_from_one() {
@@ -267,6 +276,11 @@ class Columns {
   [[nodiscard]] std::optional<UtcTime> optional_time(int col) const {
     if (row_[col].is_null()) return std::nullopt;
     return time(col);
+  }
+  [[nodiscard]] ReviewStatus review_status(int col) const {
+    const std::optional<ReviewStatus> status = parse_review_status(text(col));
+    if (!status) bad(col, "is not a review status");
+    return *status;
   }
   [[nodiscard]] Role role(int col) const {
     const std::optional<Role> role = parse_role(text(col));
@@ -426,7 +440,7 @@ Device decode_device(const Columns& c) {
 constexpr const char* kRecordColumns =
     "id, key, kind, violation, camera_id, device_serial, created_at_ms, received_at_ms, "
     "manifest, signature, content_sha256, plate_text, plate_skeleton, read_at_ms, "
-    "violation_kind";
+    "violation_kind, review_status, reviewed_at_ms, review_reason";
 
 IngestedRecord decode_record(const Columns& c) {
   IngestedRecord r;
@@ -445,6 +459,9 @@ IngestedRecord decode_record(const Columns& c) {
   r.plate_skeleton = c.text(12);
   r.read_at = c.optional_time(13);
   r.violation_kind = c.text(14);
+  r.review_status = c.review_status(15);
+  r.reviewed_at = c.optional_time(16);
+  r.review_reason = c.text(17);
   return r;
 }
 
@@ -884,6 +901,7 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1)sql");
         throw InvalidInput(fmt::format("Record {} names unknown camera '{}'; it was not stored.",
                                        record.key, record.camera_id));
       }
+      const ReviewStatus review = record.violation ? ReviewStatus::pending : ReviewStatus::none;
       const pqxx::result inserted = Params()
                                         .text("record key", record.key)
                                         .text("record kind", record.kind)
@@ -899,11 +917,12 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1)sql");
                                         .text("plate skeleton", record.plate_skeleton)
                                         .time(record.read_at)
                                         .text("violation kind", record.violation_kind)
+                                        .text("review status", to_string(review))
                                         .exec(tx, R"sql(
 INSERT INTO records (key, kind, violation, camera_id, device_serial, created_at_ms,
                      received_at_ms, manifest, signature, content_sha256, plate_text,
-                     plate_skeleton, read_at_ms, violation_kind)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                     plate_skeleton, read_at_ms, violation_kind, review_status)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (key) DO NOTHING RETURNING id)sql");
       if (inserted.empty()) {
         // Another connection stored this key after our check and has committed (ON CONFLICT
@@ -929,6 +948,9 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)sql");
       tx.commit();
       record.id = id;
       for (std::size_t i = 0; i < file_ids.size(); ++i) record.files[i].id = file_ids[i];
+      record.review_status = review;
+      record.reviewed_at.reset();
+      record.review_reason.clear();
       return IngestOutcome::stored;
     });
   }
@@ -955,6 +977,31 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)sql");
                   tx, fmt::format("SELECT {} FROM records WHERE id = $1", kRecordColumns).c_str()));
       return records.empty() ? std::nullopt
                              : std::optional<IngestedRecord>(std::move(records.front()));
+    });
+  }
+
+  bool set_review(const std::string& key, ReviewStatus status, UtcTime at,
+                  const std::string& reason) override {
+    check_review_decision(status, reason);
+    check_no_nul("review reason", reason);
+    return guarded("record a review", [&] {
+      pqxx::work tx(*conn_);
+      const pqxx::result found =
+          Params()
+              .text("record key", key)
+              .exec(tx, "SELECT violation FROM records WHERE key = $1 FOR UPDATE");
+      if (found.empty()) return false;
+      check_reviewable(key, Columns(found[0], label_, "records").boolean(0));
+      Params()
+          .text("record key", key)
+          .text("review status", to_string(status))
+          .time(at)
+          .text("review reason", reason)
+          .exec(tx,
+                "UPDATE records SET review_status = $2, reviewed_at_ms = $3, review_reason = $4 "
+                "WHERE key = $1");
+      tx.commit();
+      return true;
     });
   }
 
@@ -1055,17 +1102,19 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12))sql");
 
   // ---- Retention and transparency -------------------------------------------------------
 
-  std::vector<IngestedRecord> purge_records(UtcTime non_violation_before,
-                                            UtcTime violation_before) override {
+  std::vector<IngestedRecord> purge_records(UtcTime non_violation_before, UtcTime violation_before,
+                                            UtcTime rejected_before) override {
     const std::int64_t now_ms = SystemClock().now().unix_ms;
     return guarded("purge expired records", [&] {
       pqxx::work tx(*conn_);
       std::vector<IngestedRecord> purged = with_files(tx, Params()
                                                               .time(non_violation_before)
                                                               .time(violation_before)
+                                                              .time(rejected_before)
                                                               .exec(tx, fmt::format(R"sql(
 SELECT {} FROM records
 WHERE (NOT violation AND received_at_ms < $1) OR (violation AND received_at_ms < $2)
+   OR (review_status = 'rejected' AND reviewed_at_ms < $3)
 ORDER BY id FOR UPDATE)sql",
                                                                                     kRecordColumns)
                                                                             .c_str()));

@@ -161,6 +161,14 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 )sql"},
+    Migration{3, "review status of violation records", R"sql(
+ALTER TABLE records ADD COLUMN review_status TEXT NOT NULL DEFAULT 'none'
+  CHECK (review_status IN ('none', 'pending', 'confirmed', 'rejected'));
+ALTER TABLE records ADD COLUMN reviewed_at_ms INTEGER;
+ALTER TABLE records ADD COLUMN review_reason TEXT NOT NULL DEFAULT '';
+UPDATE records SET review_status = 'pending' WHERE violation = 1;
+CREATE INDEX records_by_review ON records (review_status, reviewed_at_ms);
+)sql"},
 };
 
 static_assert(sqlite::numbered_from_one(kMigrations),
@@ -278,10 +286,11 @@ Device read_device(const Statement& q) {
 constexpr const char* kRecordColumns =
     "id, key, kind, violation, camera_id, device_serial, created_at_ms, received_at_ms, "
     "manifest, signature, content_sha256, plate_text, plate_skeleton, read_at_ms, "
-    "violation_kind";
+    "violation_kind, review_status, reviewed_at_ms, review_reason";
 
-/// One records row (columns kRecordColumns), without its files.
-IngestedRecord read_record(const Statement& q) {
+/// One records row (columns kRecordColumns), without its files. Corrupt when the review
+/// status is not a known name.
+IngestedRecord read_record(const Statement& q, const Connection& conn) {
   IngestedRecord r;
   r.id = q.column_int64(0);
   r.key = q.column_text(1);
@@ -298,6 +307,14 @@ IngestedRecord read_record(const Statement& q) {
   r.plate_skeleton = q.column_text(12);
   r.read_at = column_optional_time(q, 13);
   r.violation_kind = q.column_text(14);
+  const std::optional<ReviewStatus> status = parse_review_status(q.column_text(15));
+  if (!status) {
+    throw Corrupt(fmt::format("Record {} in SQLite store '{}' has an unknown review status.", r.id,
+                              conn.path()));
+  }
+  r.review_status = *status;
+  r.reviewed_at = column_optional_time(q, 16);
+  r.review_reason = q.column_text(17);
   return r;
 }
 
@@ -730,8 +747,9 @@ RETURNING serial)sql");
     Statement insert(conn_, R"sql(
 INSERT INTO records (key, kind, violation, camera_id, device_serial, created_at_ms,
                      received_at_ms, manifest, signature, content_sha256, plate_text,
-                     plate_skeleton, read_at_ms, violation_kind)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql");
+                     plate_skeleton, read_at_ms, violation_kind, review_status)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15))sql");
+    const ReviewStatus review = record.violation ? ReviewStatus::pending : ReviewStatus::none;
     insert.bind_text(1, record.key);
     insert.bind_text(2, record.kind);
     insert.bind_int64(3, record.violation ? 1 : 0);
@@ -746,6 +764,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14))sql");
     insert.bind_text(12, record.plate_skeleton);
     bind_optional_time(insert, 13, record.read_at);
     insert.bind_text(14, record.violation_kind);
+    insert.bind_text(15, to_string(review));
     run_to_end(insert, "store a record");
     const std::int64_t record_id = conn_.last_insert_rowid();
 
@@ -767,6 +786,9 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
     tx.commit();
     record.id = record_id;
     for (std::size_t i = 0; i < file_ids.size(); ++i) record.files[i].id = file_ids[i];
+    record.review_status = review;
+    record.reviewed_at.reset();
+    record.review_reason.clear();
     return IngestOutcome::stored;
   }
 
@@ -782,6 +804,30 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
     const ReadSnapshot snapshot(conn_);
     return find_record(fmt::format("SELECT {} FROM records WHERE id = ?1", kRecordColumns),
                        [&](Statement& q) { q.bind_int64(1, id); });
+  }
+
+  bool set_review(const std::string& key, ReviewStatus status, UtcTime at,
+                  const std::string& reason) override {
+    check_review_decision(status, reason);
+    const std::lock_guard lock(mutex_);
+    Transaction tx(conn_);
+    {
+      Statement find(conn_, "SELECT violation FROM records WHERE key = ?1");
+      find.bind_text(1, key);
+      if (!find.step("look up a record to review")) return false;
+      const bool violation = find.column_int64(0) != 0;
+      find.reset();
+      check_reviewable(key, violation);
+    }
+    Statement update(conn_, R"sql(
+UPDATE records SET review_status = ?2, reviewed_at_ms = ?3, review_reason = ?4 WHERE key = ?1)sql");
+    update.bind_text(1, key);
+    update.bind_text(2, to_string(status));
+    update.bind_int64(3, at.unix_ms);
+    update.bind_text(4, reason);
+    run_to_end(update, "record a review");
+    tx.commit();
+    return true;
   }
 
   [[nodiscard]] std::vector<IngestedRecord> search_reads(const ReadQuery& query) const override {
@@ -816,7 +862,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
       if (query.to) q.bind_int64(index++, query.to->unix_ms);
       for (const std::string& camera_id : query.camera_ids) q.bind_text(index++, camera_id);
       q.bind_int64(index, query.limit);
-      while (q.step("search plate reads")) out.push_back(read_record(q));
+      while (q.step("search plate reads")) out.push_back(read_record(q, conn_));
     }
     for (IngestedRecord& r : out) r.files = files_of(r.id);
     return out;
@@ -875,8 +921,8 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql");
 
   // ---- Retention and transparency ------------------------------------------------------------
 
-  std::vector<IngestedRecord> purge_records(UtcTime non_violation_before,
-                                            UtcTime violation_before) override {
+  std::vector<IngestedRecord> purge_records(UtcTime non_violation_before, UtcTime violation_before,
+                                            UtcTime rejected_before) override {
     const std::int64_t now_ms = SystemClock().now().unix_ms;
     const std::lock_guard lock(mutex_);
     Transaction tx(conn_);
@@ -884,12 +930,14 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12))sql");
     {
       Statement q(conn_, fmt::format(R"sql(SELECT {} FROM records
 WHERE (violation = 0 AND received_at_ms < ?1) OR (violation = 1 AND received_at_ms < ?2)
+   OR (review_status = 'rejected' AND reviewed_at_ms < ?3)
 ORDER BY id)sql",
                                      kRecordColumns)
                              .c_str());
       q.bind_int64(1, non_violation_before.unix_ms);
       q.bind_int64(2, violation_before.unix_ms);
-      while (q.step("find expired records")) purged.push_back(read_record(q));
+      q.bind_int64(3, rejected_before.unix_ms);
+      while (q.step("find expired records")) purged.push_back(read_record(q, conn_));
     }
     Statement tombstone(conn_, "INSERT INTO key_tombstones (key, purged_at_ms) VALUES (?1, ?2)");
     Statement del_files(conn_, "DELETE FROM evidence_files WHERE record_id = ?1");
@@ -1006,7 +1054,7 @@ WHERE record_id = ?1 ORDER BY id)sql");
     {
       Statement q(conn_, sql.c_str());
       bind(q);
-      if (q.step("read a record")) record = read_record(q);
+      if (q.step("read a record")) record = read_record(q, conn_);
     }
     if (record) record->files = files_of(record->id);
     return record;

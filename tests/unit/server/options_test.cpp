@@ -33,6 +33,8 @@ TEST_F(ServerOptionsFile, EmptyFileKeepsSafeDefaults) {
   EXPECT_EQ(o.session_idle, std::chrono::minutes(30));
   EXPECT_EQ(o.lockout_failures, 5);
   EXPECT_EQ(o.lockout, std::chrono::minutes(10));
+  EXPECT_EQ(o.non_violation_retention, std::chrono::hours(72));
+  EXPECT_EQ(o.rejected_violation_retention, std::chrono::hours(72));
 }
 
 TEST_F(ServerOptionsFile, ReadsEveryKeyAndAllowsOneMinuteRetention) {
@@ -45,6 +47,7 @@ lockout_failures = 3
 lockout_minutes = 20
 non_violation_retention_minutes = 1
 violation_retention_days = 30
+rejected_violation_retention_minutes = 1
 purge_interval_seconds = 10
 max_upload_mb = 8
 )"));
@@ -56,6 +59,7 @@ max_upload_mb = 8
   EXPECT_EQ(o.lockout, std::chrono::minutes(20));
   EXPECT_EQ(o.non_violation_retention, std::chrono::minutes(1));
   EXPECT_EQ(o.violation_retention, std::chrono::hours(30 * 24));
+  EXPECT_EQ(o.rejected_violation_retention, std::chrono::minutes(1));
   EXPECT_EQ(o.purge_interval, std::chrono::seconds(10));
   EXPECT_EQ(o.max_upload_bytes, 8u << 20);
 }
@@ -66,6 +70,12 @@ TEST_F(ServerOptionsFile, RejectsUnknownKeyWrongTypeAndOutOfRangeNamingFileAndKe
   EXPECT_NE(unknown.find("disable_auth"), std::string::npos) << unknown;
   EXPECT_NE(error_of("port = \"443\"\n").find("port: must be an integer"), std::string::npos);
   EXPECT_NE(error_of("non_violation_retention_minutes = 0\n").find("non_violation_retention"),
+            std::string::npos);
+  EXPECT_NE(error_of("rejected_violation_retention_minutes = 0\n")
+                .find("rejected_violation_retention_minutes: must be in 1.."),
+            std::string::npos);
+  EXPECT_NE(error_of("rejected_violation_retention_minutes = \"72h\"\n")
+                .find("rejected_violation_retention_minutes: must be an integer"),
             std::string::npos);
   EXPECT_NE(error_of("database = \"mysql://x\"\n").find("database"), std::string::npos);
   EXPECT_NE(error_of("port = [\n").find("not valid TOML"), std::string::npos);

@@ -25,6 +25,7 @@ class RetentionTest : public ::testing::Test {
     store_->add_device(d);
     context_.options.non_violation_retention = std::chrono::minutes(72 * 60);
     context_.options.violation_retention = std::chrono::hours(24 * 365);
+    context_.options.rejected_violation_retention = std::chrono::minutes(72 * 60);
   }
 
   /// Stores an upload (files in the vault, row in the store) received now.
@@ -131,6 +132,52 @@ TEST_F(RetentionTest, ViolationsArePurgedAfterTheirOwnPeriod) {
   clock_.advance(std::chrono::hours(24 * 365 + 1));
   EXPECT_EQ(worker_.run_once().records_purged, 1);
   EXPECT_FALSE(store_->record_by_key(violation.key));
+}
+
+TEST_F(RetentionTest, RejectedViolationGoesAfterItsPeriodFromRejectionWhileOthersStay) {
+  testing::Upload rejected, confirmed, pending, rejected_later;
+  rejected.key = "10000000000000000000000000000000";
+  confirmed.key = "20000000000000000000000000000000";
+  pending.key = "30000000000000000000000000000000";
+  rejected_later.key = "40000000000000000000000000000000";
+  for (testing::Upload* u : {&rejected, &confirmed, &pending, &rejected_later}) {
+    u->violation = true;
+    ingest(*u);
+  }
+  clock_.advance(std::chrono::hours(1));
+  ASSERT_TRUE(store_->set_review(rejected.key, store::ReviewStatus::rejected, clock_.now(),
+                                 "plate unreadable"));
+  ASSERT_TRUE(store_->set_review(confirmed.key, store::ReviewStatus::confirmed, clock_.now(), ""));
+  clock_.advance(std::chrono::hours(2));
+  ASSERT_TRUE(store_->set_review(rejected_later.key, store::ReviewStatus::rejected, clock_.now(),
+                                 "emergency vehicle"));
+
+  // 73 h after the first rejection (71 h after the second): only the first goes.
+  clock_.advance(std::chrono::hours(71));
+  const RetentionResult result = worker_.run_once();
+  EXPECT_EQ(result.records_purged, 1);
+  EXPECT_EQ(result.files_failed, 0);
+  EXPECT_FALSE(store_->record_by_key(rejected.key));
+  EXPECT_FALSE(std::filesystem::exists(context_.data.evidence() / "10" / rejected.key));
+  for (const auto& kept : {confirmed.key, pending.key, rejected_later.key}) {
+    EXPECT_TRUE(store_->record_by_key(kept)) << kept;
+  }
+  EXPECT_TRUE(std::filesystem::exists(context_.data.evidence() / "40" / rejected_later.key));
+
+  const auto entries = purges();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].action, "purge");
+  EXPECT_EQ(entries[0].result_count, 1);
+  EXPECT_NE(entries[0].target.find("rejected before"), std::string::npos) << entries[0].target;
+  EXPECT_TRUE(verify_audit(*store_, context_.data.audit_head()).empty());
+
+  // Two hours on, the second rejection has expired as well; one more audited purge.
+  clock_.advance(std::chrono::hours(2));
+  EXPECT_EQ(worker_.run_once().records_purged, 1);
+  EXPECT_FALSE(store_->record_by_key(rejected_later.key));
+  EXPECT_TRUE(store_->record_by_key(confirmed.key));
+  EXPECT_TRUE(store_->record_by_key(pending.key));
+  EXPECT_EQ(purges().size(), 2u);
 }
 
 TEST_F(RetentionTest, BackgroundThreadRunsAPassAndStopsPromptly) {

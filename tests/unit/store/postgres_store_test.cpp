@@ -287,6 +287,36 @@ TEST_F(PostgresStore, RejectsDatabaseWithNewerSchemaAndLeavesItUnchanged) {
   EXPECT_EQ(value("SELECT MAX(version) FROM schema_migrations"), newer);
 }
 
+TEST_F(PostgresStore, UpgradeToReviewStatusMarksStoredViolationsPending) {
+  {
+    const auto store = open_postgres_store(connection());
+    store->put_site(Site{"s1", "One", "UTC"});
+    store->put_camera(Camera{"c1", "s1", "Cam", 1.5, 2.5, true});
+    for (int n = 1; n <= 2; ++n) {
+      IngestedRecord r;
+      r.key = fmt::format("{:032x}", n);
+      r.kind = n == 1 ? "plate_read" : "violation";
+      r.violation = n == 2;
+      r.camera_id = "c1";
+      r.content_sha256 = std::string(64, 'a');
+      ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
+    }
+  }
+  // Back to schema 2: the review columns and migration 3 removed.
+  exec(
+      "DROP INDEX records_by_review; ALTER TABLE records DROP COLUMN review_status, DROP COLUMN "
+      "reviewed_at_ms, DROP COLUMN review_reason; DELETE FROM schema_migrations WHERE version = "
+      "3");
+
+  const auto store = open_postgres_store(connection());
+  EXPECT_EQ(store->schema_version(), kPostgresSchemaVersion);
+  EXPECT_EQ(store->record_by_key(fmt::format("{:032x}", 1))->review_status, ReviewStatus::none);
+  const IngestedRecord violation = *store->record_by_key(fmt::format("{:032x}", 2));
+  EXPECT_EQ(violation.review_status, ReviewStatus::pending);
+  EXPECT_FALSE(violation.reviewed_at.has_value());
+  EXPECT_EQ(violation.review_reason, "");
+}
+
 TEST_F(PostgresStore, RejectsDatabaseOfAnotherApplicationAndLeavesItUnchanged) {
   exec("CREATE TABLE customers (name TEXT); INSERT INTO customers VALUES ('x')");
   const std::string message = message_of<Corrupt>([&] { (void)open_postgres_store(connection()); });

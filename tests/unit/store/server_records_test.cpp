@@ -1,5 +1,5 @@
-// Backend-independent pieces of the server records: role names, shape rules and the audit
-// entry hash, checked against the byte encoding documented in docs/store.md.
+// Backend-independent pieces of the server records: role and review status names, shape rules and
+// the audit entry hash, checked against the byte encoding documented in docs/store.md.
 #include <gtest/gtest.h>
 #include <openssl/sha.h>
 
@@ -25,6 +25,27 @@ TEST(Role, NamesRoundTrip) {
   EXPECT_FALSE(parse_role("Admin").has_value());
   EXPECT_FALSE(parse_role("").has_value());
   EXPECT_FALSE(parse_role("root").has_value());
+}
+
+TEST(ReviewStatus, NamesRoundTrip) {
+  for (const ReviewStatus status : {ReviewStatus::none, ReviewStatus::pending,
+                                    ReviewStatus::confirmed, ReviewStatus::rejected}) {
+    EXPECT_EQ(parse_review_status(to_string(status)), status);
+  }
+  EXPECT_STREQ(to_string(ReviewStatus::rejected), "rejected");
+  EXPECT_FALSE(parse_review_status("Rejected").has_value());
+  EXPECT_FALSE(parse_review_status("").has_value());
+  EXPECT_FALSE(parse_review_status("approved").has_value());
+}
+
+TEST(RecordRules, ReviewDecisionIsConfirmedOrRejectedWithAReason) {
+  EXPECT_NO_THROW(check_review_decision(ReviewStatus::confirmed, ""));
+  EXPECT_NO_THROW(check_review_decision(ReviewStatus::rejected, "wrong plate"));
+  EXPECT_THROW(check_review_decision(ReviewStatus::rejected, ""), InvalidInput);
+  EXPECT_THROW(check_review_decision(ReviewStatus::pending, "x"), InvalidInput);
+  EXPECT_THROW(check_review_decision(ReviewStatus::none, "x"), InvalidInput);
+  EXPECT_NO_THROW(check_reviewable(std::string(32, 'a'), true));
+  EXPECT_THROW(check_reviewable(std::string(32, 'a'), false), InvalidInput);
 }
 
 TEST(RecordRules, AcceptOnlyTheDocumentedShapes) {

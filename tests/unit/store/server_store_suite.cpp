@@ -165,6 +165,9 @@ void expect_same_record(const IngestedRecord& a, const IngestedRecord& b) {
   EXPECT_EQ(a.plate_skeleton, b.plate_skeleton);
   EXPECT_EQ(a.read_at, b.read_at);
   EXPECT_EQ(a.violation_kind, b.violation_kind);
+  EXPECT_EQ(a.review_status, b.review_status);
+  EXPECT_EQ(a.reviewed_at, b.reviewed_at);
+  EXPECT_EQ(a.review_reason, b.review_reason);
   expect_same_files(a.files, b.files);
 }
 
@@ -720,7 +723,141 @@ TEST_P(ServerStoreTest, ConcurrentAppendsFormOneGaplessChain) {
   EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
+// ---- Review ------------------------------------------------------------------------------
+
+TEST_P(ServerStoreTest, IngestStartsViolationsPendingAndOtherRecordsUnreviewed) {
+  add_site_and_camera(store());
+  IngestedRecord read = plate_read(1, "01A123BC", 1000);
+  IngestedRecord v = violation(2, "red_light", 2000);
+  // Whatever the caller puts in the review fields, the store decides them at ingest.
+  for (IngestedRecord* r : {&read, &v}) {
+    r->review_status = ReviewStatus::confirmed;
+    r->reviewed_at = UtcTime{5};
+    r->review_reason = "set by the caller";
+    ASSERT_EQ(store().ingest_record(*r), IngestOutcome::stored);
+  }
+  EXPECT_EQ(read.review_status, ReviewStatus::none);
+  EXPECT_EQ(v.review_status, ReviewStatus::pending);
+  EXPECT_FALSE(v.reviewed_at.has_value());
+  EXPECT_EQ(v.review_reason, "");
+  expect_same_record(*store().record_by_key(key(1)), read);
+  expect_same_record(*store().record_by_key(key(2)), v);
+}
+
+TEST_P(ServerStoreTest, ReviewOfAViolationIsStoredAndMayChangeBetweenConfirmedAndRejected) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+
+  EXPECT_TRUE(store().set_review(key(1), ReviewStatus::confirmed, UtcTime{3000}, ""));
+  IngestedRecord got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(got.reviewed_at, UtcTime{3000});
+  EXPECT_EQ(got.review_reason, "");
+
+  EXPECT_TRUE(store().set_review(key(1), ReviewStatus::rejected, UtcTime{4000},
+                                 "plate obscured; ' OR '1'='1"));
+  got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::rejected);
+  EXPECT_EQ(got.reviewed_at, UtcTime{4000});
+  EXPECT_EQ(got.review_reason, "plate obscured; ' OR '1'='1");
+
+  EXPECT_TRUE(store().set_review(key(1), ReviewStatus::confirmed, UtcTime{5000}, "re-checked"));
+  got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(got.reviewed_at, UtcTime{5000});
+  EXPECT_EQ(got.review_reason, "re-checked");
+  // Search returns the review fields too.
+  const auto found = store().search_reads(ReadQuery{});
+  ASSERT_EQ(found.size(), 1U);
+  expect_same_record(found[0], got);
+}
+
+TEST_P(ServerStoreTest, ReviewOfUnknownKeyChangesNothingAndAnswersFalse) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  EXPECT_FALSE(store().set_review(key(2), ReviewStatus::confirmed, UtcTime{3000}, ""));
+  EXPECT_FALSE(store().set_review("not a key", ReviewStatus::confirmed, UtcTime{3000}, ""));
+  expect_same_record(*store().record_by_key(key(1)), v);
+}
+
+TEST_P(ServerStoreTest, ReviewIsRefusedForNonViolationsUndecidedStatusesAndReasonlessRejection) {
+  add_site_and_camera(store());
+  IngestedRecord read = plate_read(1, "01A123BC", 1000);
+  IngestedRecord v = violation(2, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(read), IngestOutcome::stored);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+
+  EXPECT_THROW(store().set_review(key(1), ReviewStatus::confirmed, UtcTime{3000}, ""),
+               InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), ReviewStatus::none, UtcTime{3000}, "x"), InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), ReviewStatus::pending, UtcTime{3000}, "x"), InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), ReviewStatus::rejected, UtcTime{3000}, ""), InvalidInput);
+  // A confirmed violation cannot go back to pending either.
+  ASSERT_TRUE(store().set_review(key(2), ReviewStatus::confirmed, UtcTime{3000}, ""));
+  EXPECT_THROW(store().set_review(key(2), ReviewStatus::pending, UtcTime{4000}, "x"), InvalidInput);
+
+  expect_same_record(*store().record_by_key(key(1)), read);
+  const IngestedRecord got = *store().record_by_key(key(2));
+  EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(got.reviewed_at, UtcTime{3000});
+}
+
 // ---- Retention ---------------------------------------------------------------------------
+
+TEST_P(ServerStoreTest, RejectedViolationIsPurgedAfterItsOwnPeriodFromRejection) {
+  constexpr std::int64_t kHour = 3'600'000;
+  constexpr std::int64_t kNow = 1'700'000'000'000;
+  add_site_and_camera(store());
+  // Four violations received 80 h ago: rejected 73 h ago, confirmed 73 h ago, still pending,
+  // rejected 71 h ago.
+  for (int n = 1; n <= 4; ++n) {
+    IngestedRecord v = violation(n, "red_light", kNow - 80 * kHour);
+    ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  }
+  ASSERT_TRUE(store().set_review(key(1), ReviewStatus::rejected, UtcTime{kNow - 73 * kHour},
+                                 "wrong plate"));
+  ASSERT_TRUE(store().set_review(key(2), ReviewStatus::confirmed, UtcTime{kNow - 73 * kHour}, ""));
+  ASSERT_TRUE(
+      store().set_review(key(4), ReviewStatus::rejected, UtcTime{kNow - 71 * kHour}, "ambulance"));
+
+  // Legal period of violations: 5 years; rejected ones: 72 h after rejection.
+  const UtcTime violation_before{kNow - 5 * 365 * 24 * kHour};
+  const UtcTime rejected_before{kNow - 72 * kHour};
+  const std::vector<IngestedRecord> purged =
+      store().purge_records(UtcTime{kNow - 72 * kHour}, violation_before, rejected_before);
+  ASSERT_EQ(purged.size(), 1U);
+  EXPECT_EQ(purged[0].key, key(1));
+  EXPECT_EQ(purged[0].review_status, ReviewStatus::rejected);
+  EXPECT_EQ(purged[0].files.size(), 2U);
+  EXPECT_FALSE(store().record_by_key(key(1)).has_value());
+  EXPECT_EQ(store().record_by_key(key(2))->review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(store().record_by_key(key(3))->review_status, ReviewStatus::pending);
+  EXPECT_EQ(store().record_by_key(key(4))->review_status, ReviewStatus::rejected);
+  // The purged key is a tombstone like any other.
+  IngestedRecord again = violation(1, "red_light", kNow - 80 * kHour);
+  EXPECT_EQ(store().ingest_record(again), IngestOutcome::duplicate);
+
+  // Two hours later the second rejection has expired too; the others stay.
+  const std::vector<IngestedRecord> later = store().purge_records(
+      UtcTime{kNow - 70 * kHour}, violation_before, UtcTime{kNow - 70 * kHour});
+  EXPECT_EQ(keys_of(later), (std::vector<std::string>{key(4)}));
+  EXPECT_TRUE(store().record_by_key(key(2)).has_value());
+  EXPECT_TRUE(store().record_by_key(key(3)).has_value());
+}
+
+TEST_P(ServerStoreTest, RejectedViolationNeverOutlivesTheLegalPeriod) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 1000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  ASSERT_TRUE(store().set_review(key(1), ReviewStatus::rejected, UtcTime{50'000}, "late review"));
+  // Rejected at 50000, so not yet expired by the rejection cutoff, but received before the
+  // violation cutoff: purged with the confirmed ones.
+  EXPECT_TRUE(store().purge_records(UtcTime{0}, UtcTime{1000}, UtcTime{40'000}).empty());
+  EXPECT_EQ(keys_of(store().purge_records(UtcTime{0}, UtcTime{2000}, UtcTime{40'000})),
+            (std::vector<std::string>{key(1)}));
+}
 
 TEST_P(ServerStoreTest, PurgeDeletesExpiredRecordsAndReturnsThemWithFiles) {
   add_site_and_camera(store());
@@ -733,20 +870,21 @@ TEST_P(ServerStoreTest, PurgeDeletesExpiredRecordsAndReturnsThemWithFiles) {
   }
 
   // Non-violations received before 10000 go; violations are kept until their own cutoff.
-  std::vector<IngestedRecord> purged = store().purge_records(UtcTime{10'000}, UtcTime{1'000});
+  std::vector<IngestedRecord> purged =
+      store().purge_records(UtcTime{10'000}, UtcTime{1'000}, UtcTime{0});
   ASSERT_EQ(purged.size(), 1U);
   expect_same_record(purged[0], old_read);
   EXPECT_FALSE(store().record_by_key(key(1)).has_value());
   EXPECT_TRUE(store().record_by_key(key(3)).has_value());
 
   // The violation cutoff is exclusive: received_at 20000 is not before 20000.
-  purged = store().purge_records(UtcTime{10'000}, UtcTime{20'000});
+  purged = store().purge_records(UtcTime{10'000}, UtcTime{20'000}, UtcTime{0});
   ASSERT_EQ(purged.size(), 1U);
   expect_same_record(purged[0], old_violation);
   EXPECT_TRUE(store().record_by_key(key(4)).has_value());
   EXPECT_TRUE(store().record_by_key(key(2)).has_value());
 
-  EXPECT_TRUE(store().purge_records(UtcTime{10'000}, UtcTime{20'000}).empty());
+  EXPECT_TRUE(store().purge_records(UtcTime{10'000}, UtcTime{20'000}, UtcTime{0}).empty());
   EXPECT_EQ(keys_of(store().search_reads(ReadQuery{})), (std::vector<std::string>{key(4), key(2)}));
 }
 
@@ -754,7 +892,7 @@ TEST_P(ServerStoreTest, PurgedKeyIngestedAgainIsDuplicateUntilTombstoneIsForgott
   add_site_and_camera(store());
   IngestedRecord r = plate_read(1, "01A123BC", 1000);
   ASSERT_EQ(store().ingest_record(r), IngestOutcome::stored);
-  ASSERT_EQ(store().purge_records(UtcTime{2000}, UtcTime{2000}).size(), 1U);
+  ASSERT_EQ(store().purge_records(UtcTime{2000}, UtcTime{2000}, UtcTime{2000}).size(), 1U);
 
   IngestedRecord again = plate_read(1, "01A123BC", 1000);
   EXPECT_EQ(store().ingest_record(again), IngestOutcome::duplicate);

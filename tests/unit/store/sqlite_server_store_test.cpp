@@ -133,5 +133,44 @@ TEST(SqliteServerStore, AuditLogRefusesUpdateAndDeleteInTheFile) {
   EXPECT_EQ(log[0].actor, "system");
 }
 
+TEST(SqliteServerStore, UpgradeToReviewStatusMarksStoredViolationsPending) {
+  const fs::path path = folder().next_file();
+  {
+    const std::unique_ptr<Store> store = open_sqlite_store(path);
+    store->put_site(Site{"s1", "One", "UTC"});
+    store->put_camera(Camera{"c1", "s1", "Cam", 1.5, 2.5, true});
+    for (int n = 1; n <= 2; ++n) {
+      IngestedRecord r;
+      r.key = fmt::format("{:032x}", n);
+      r.kind = n == 1 ? "plate_read" : "violation";
+      r.violation = n == 2;
+      r.camera_id = "c1";
+      r.content_sha256 = std::string(64, 'a');
+      ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
+    }
+  }
+  {  // Back to schema 2: the review columns and migration 3 removed.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    const std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+    ASSERT_EQ(sqlite3_exec(db.get(), R"sql(
+DROP INDEX records_by_review;
+ALTER TABLE records DROP COLUMN review_status;
+ALTER TABLE records DROP COLUMN reviewed_at_ms;
+ALTER TABLE records DROP COLUMN review_reason;
+DELETE FROM schema_migrations WHERE version = 3;)sql",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db.get());
+  }
+  const std::unique_ptr<Store> store = open_sqlite_store(path);
+  EXPECT_EQ(store->schema_version(), 3);
+  EXPECT_EQ(store->record_by_key(fmt::format("{:032x}", 1))->review_status, ReviewStatus::none);
+  const IngestedRecord violation = *store->record_by_key(fmt::format("{:032x}", 2));
+  EXPECT_EQ(violation.review_status, ReviewStatus::pending);
+  EXPECT_FALSE(violation.reviewed_at.has_value());
+  EXPECT_EQ(violation.review_reason, "");
+}
+
 }  // namespace
 }  // namespace roadwarden::store
