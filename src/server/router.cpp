@@ -13,6 +13,11 @@ namespace roadwarden::server {
 namespace {
 
 constexpr const char* kSessionCookie = "rw_session";
+/// Largest body read for a public route (login) and for a person's route. Only device
+/// routes (ingest) may send up to ServerOptions::max_upload_bytes. Checked from the headers,
+/// before the body is read, so an anonymous caller can never make the server buffer more.
+constexpr std::size_t kPublicBodyBytes = 64 * 1024;
+constexpr std::size_t kPersonBodyBytes = 1024 * 1024;
 
 void answer_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
@@ -105,7 +110,8 @@ Router::Router(httplib::Server& http, Authenticator& auth) : http_(http), auth_(
     const std::string method = req.method == "HEAD" ? "GET" : req.method;
     for (std::size_t i = 0; i < routes_.size(); ++i) {
       if (routes_[i].method == method && std::regex_match(req.path, patterns_[i]))
-        return httplib::Server::HandlerResponse::Unhandled;
+        return before_body(req, res, routes_[i].rule) ? httplib::Server::HandlerResponse::Unhandled
+                                                      : httplib::Server::HandlerResponse::Handled;
     }
     guarded(res, "unknown route", [&] {
       const Credentials c = credentials(req);
@@ -122,6 +128,39 @@ Router::Router(httplib::Server& http, Authenticator& auth) : http_(http), auth_(
       [](const httplib::Request&, httplib::Response& res) { security_headers(res); });
   http_.set_exception_handler([](const httplib::Request&, httplib::Response& res,
                                  std::exception_ptr) { answer_error(res, 500, "internal error"); });
+}
+
+bool Router::before_body(const httplib::Request& req, httplib::Response& res,
+                         const AccessRule& rule) {
+  bool go_on = false;
+  guarded(res, "request headers", [&] {
+    // Who is calling, from the headers and the TLS connection alone: a caller of the wrong
+    // kind is refused here, so its body is never read. Roles and CSRF are checked after.
+    const UtcTime now = auth_.clock().now();
+    if (rule.kind == AccessRule::Kind::person) {
+      const Credentials c = credentials(req);
+      if (c.token.empty() || !auth_.session(c.token, now))
+        return answer_error(res, 401, "authentication required");
+    } else if (rule.kind == AccessRule::Kind::device && !auth_.device(req.ssl)) {
+      const Credentials c = credentials(req);
+      const bool person = !c.token.empty() && auth_.session(c.token, now);
+      return answer_error(res, person ? 403 : 401,
+                          person ? "forbidden" : "authentication required");
+    }
+    if (rule.kind != AccessRule::Kind::device) {
+      if (req.has_header("Transfer-Encoding"))
+        return answer_error(res, 411, "send the body with a Content-Length");
+      const std::size_t limit =
+          rule.kind == AccessRule::Kind::public_route ? kPublicBodyBytes : kPersonBodyBytes;
+      const std::string length = req.get_header_value("Content-Length");
+      if (!length.empty() &&
+          (length.size() > 12 || length.find_first_not_of("0123456789") != std::string::npos ||
+           std::stoull(length) > limit))
+        return answer_error(res, 413, "the request body is too large");
+    }
+    go_on = true;
+  });
+  return go_on;
 }
 
 void Router::add(std::string method, std::string pattern, std::string example, AccessRule rule,

@@ -98,6 +98,13 @@ class Router {
   Authenticator& auth_;
   std::vector<RouteInfo> routes_;
   std::vector<std::regex> patterns_;  // compiled routes_[i].pattern (unknown-path answers)
+
+  /// Checks made from the request line, headers and TLS connection before httplib reads the
+  /// body (pre-routing): a caller of the wrong kind gets 401/403 and its body is never read;
+  /// a public route's body is limited to 64 KiB and a person's to 1 MiB (413; chunked
+  /// bodies: 411), so only an enrolled device may send up to max_upload_bytes. False (and
+  /// `res` filled) when refused.
+  bool before_body(const httplib::Request& req, httplib::Response& res, const AccessRule& rule);
 };
 
 }  // namespace roadwarden::server
