@@ -85,6 +85,32 @@ const std::string& Authenticator::dummy_hash() {
   return dummy_hash_;
 }
 
+bool Authenticator::check_password(const std::string* encoded, const std::string& password) {
+  // Holds a slot and counts the check as running while it lives (released on any exit).
+  struct Slot {
+    explicit Slot(Authenticator& a) : auth(a) {
+      auth.password_slots_.acquire();
+      const int running = auth.checks_running_.fetch_add(1) + 1;
+      int peak = auth.checks_peak_.load();
+      while (running > peak && !auth.checks_peak_.compare_exchange_weak(peak, running)) {
+      }
+    }
+    ~Slot() {
+      auth.checks_running_.fetch_sub(1);
+      auth.password_slots_.release();
+    }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+    Authenticator& auth;
+  };
+  const Slot slot(*this);
+  // No account has an empty password (hash_password refuses one): check a stand-in so that
+  // an empty password costs the same, and refuse it.
+  const bool ok = crypto::verify_password(encoded ? *encoded : dummy_hash(),
+                                          password.empty() ? std::string_view("x") : password);
+  return ok && encoded != nullptr && !password.empty();
+}
+
 void Authenticator::audit_login(const std::string& username, const std::string& role,
                                 const std::string& action, const std::string& outcome) {
   store::AuditEntry entry;
@@ -104,7 +130,7 @@ LoginResult Authenticator::login(const std::string& username, const std::string&
       username.size() <= 64 ? store_.user_by_name(username) : std::nullopt;
   if (!found) {
     // Same work as for a known user, so that timing does not tell names apart.
-    (void)crypto::verify_password(dummy_hash(), password.empty() ? "x" : password);
+    (void)check_password(nullptr, password);
     audit_login(username, "anonymous", "login_failed", "denied");
     return result;
   }
@@ -114,7 +140,7 @@ LoginResult Authenticator::login(const std::string& username, const std::string&
     return result;
   }
   // The slow password check runs outside the lock; the user is re-read under it.
-  const bool password_ok = crypto::verify_password(found->password_hash, password);
+  const bool password_ok = check_password(&found->password_hash, password);
 
   std::unique_lock lock(mutex_);
   std::optional<store::User> user = store_.user_by_id(found->id);

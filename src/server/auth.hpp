@@ -3,9 +3,11 @@
 // See docs/server.md for the rules; router.hpp for how the result is applied to routes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <string>
 #include <string_view>
 
@@ -66,9 +68,15 @@ struct ActiveSession {
 
 /// Logs people in and out and identifies callers. Thread-safe: logins, session checks and
 /// device look-ups run concurrently on the HTTP worker threads; one mutex serialises the
-/// read-modify-write of a user's failure count, lockout and last TOTP step.
+/// read-modify-write of a user's failure count, lockout and last TOTP step, and a counting
+/// semaphore lets at most kMaxConcurrentPasswordChecks argon2id verifications run at once.
 class Authenticator {
  public:
+  /// Most argon2id password verifications (256 MiB each: crypto::hash_password) that run at
+  /// the same time; further logins wait (first come, roughly first served) for a free slot, so
+  /// a burst of login attempts needs at most 2 × 256 MiB however many arrive.
+  static constexpr int kMaxConcurrentPasswordChecks = 2;
+
   /// `store`, `clock`, `audit` and `totp_key` (the evidence key that seals TOTP secrets:
   /// seal_totp_secret) outlive the authenticator. Uses options.session_idle, session_max,
   /// lockout_failures and lockout.
@@ -99,6 +107,10 @@ class Authenticator {
   /// SHA-256 hex of a session token (the store's key of the session).
   [[nodiscard]] static std::string token_hash(const std::string& token);
 
+  /// The highest number of argon2id verifications that ran at the same time since
+  /// construction (never above kMaxConcurrentPasswordChecks). For tests and monitoring.
+  [[nodiscard]] int peak_concurrent_password_checks() const { return checks_peak_.load(); }
+
   /// The clock sessions are judged by.
   [[nodiscard]] const Clock& clock() const { return clock_; }
   [[nodiscard]] const ServerOptions& options() const { return options_; }
@@ -107,6 +119,9 @@ class Authenticator {
   void audit_login(const std::string& username, const std::string& role, const std::string& action,
                    const std::string& outcome);
   const std::string& dummy_hash();
+  /// crypto::verify_password(*encoded, password) in a semaphore slot; a null `encoded` checks
+  /// against the dummy hash (made, the first time, in the slot too: it is an argon2id hash).
+  bool check_password(const std::string* encoded, const std::string& password);
 
   store::Store& store_;
   const Clock& clock_;
@@ -116,6 +131,10 @@ class Authenticator {
   std::mutex mutex_;  // guards user read-modify-write during login
   std::once_flag dummy_once_;
   std::string dummy_hash_;  // written once under dummy_once_
+  std::counting_semaphore<kMaxConcurrentPasswordChecks> password_slots_{
+      kMaxConcurrentPasswordChecks};
+  std::atomic<int> checks_running_{0};  // verifications in progress (holding a slot)
+  std::atomic<int> checks_peak_{0};     // max of checks_running_ so far
 };
 
 }  // namespace roadwarden::server

@@ -48,6 +48,8 @@ class Server {
   [[nodiscard]] const std::vector<RouteInfo>& routes() const { return router_->routes(); }
   [[nodiscard]] store::Store& store() { return *store_; }
   [[nodiscard]] AuditLog& audit() { return *audit_; }
+  /// The authenticator behind the login route (tests read its password-check counters).
+  [[nodiscard]] Authenticator& auth() { return *auth_; }
   [[nodiscard]] ServerContext& context() { return *context_; }
   [[nodiscard]] RetentionWorker& retention() { return *retention_; }
 

@@ -8,6 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+#include <vector>
+
 #include "unit/server/server_fixture.hpp"
 
 namespace roadwarden::server {
@@ -146,6 +149,35 @@ TEST_F(ServerAuth, FiveFailuresLockTheAccountEvenAgainstACorrectLogin) {
   for (const store::AuditEntry& e : server_->store().audit_entries(0, 1000))
     if (e.action == "login_failed" && e.actor == u.username) ++failed;
   EXPECT_EQ(failed, 7);
+}
+
+TEST_F(ServerAuth, BurstOfSixParallelLoginsRunsAtMostTwoPasswordChecksAtOnce) {
+  // 6 logins at once (3 known people with the right credentials, 3 unknown names): each
+  // costs one 256 MiB argon2id check, and at most two may run together; the rest wait.
+  clock_.advance(std::chrono::seconds(30));
+  struct Attempt {
+    std::string username, password, totp;
+    int status = 0;
+  };
+  std::vector<Attempt> attempts;
+  for (const Role role : {Role::supervisor, Role::reviewer, Role::investigator})
+    attempts.push_back({user(role).username, user(role).password, totp_now(user(role))});
+  for (int i = 0; i < 3; ++i)
+    attempts.push_back({"nobody" + std::to_string(i), kPassword, "123456"});
+  std::vector<std::thread> threads;
+  for (Attempt& a : attempts) {
+    threads.emplace_back([this, &a] {
+      const httplib::Result r = login_raw(a.username, a.password, a.totp);
+      a.status = r ? r->status : -1;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (std::size_t i = 0; i < attempts.size(); ++i)
+    EXPECT_EQ(attempts[i].status, i < 3 ? 200 : 401) << attempts[i].username;
+  // The burst did overlap (two at once), and never more than the limit.
+  EXPECT_EQ(server_->auth().peak_concurrent_password_checks(),
+            Authenticator::kMaxConcurrentPasswordChecks);
+  EXPECT_EQ(Authenticator::kMaxConcurrentPasswordChecks, 2);
 }
 
 TEST_F(ServerAuth, SessionLocksAfterThirtyIdleMinutes) {
