@@ -96,6 +96,11 @@ void handle_ingest(IngestState& state, const httplib::Request& req, httplib::Res
   ServerContext& context = state.context;
   if (!caller.device) throw PermissionDenied("only a camera agent may upload records");
   const store::Device& device = *caller.device;
+  // docs/edge-upload.md: the certificate must belong to an enrolled, ACTIVE camera. A camera
+  // switched off in the registry uploads nothing, whatever its agent still holds.
+  const std::optional<store::Camera> camera = context.store.camera(device.camera_id);
+  if (!camera || !camera->active)
+    throw PermissionDenied("the camera of this device is not active in the registry");
 
   // 413 before parsing: httplib's payload limit covers the body it reads; the declared
   // length is checked too.

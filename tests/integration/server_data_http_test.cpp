@@ -97,6 +97,18 @@ TEST_F(ServerData, SameKeyWithOtherContentIsAConflict) {
   EXPECT_EQ(server_->store().record_by_key(u.key)->plate_text, "01A123BC");
 }
 
+TEST_F(ServerData, CameraSwitchedOffInTheRegistryUploadsNothing) {
+  store::Camera camera = *server_->store().camera("cam-1");
+  camera.active = false;
+  server_->store().put_camera(camera);
+  const Upload u;
+  const httplib::Result r = upload(u);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  EXPECT_FALSE(server_->store().record_by_key(u.key));
+  EXPECT_FALSE(evidence_folder_exists(u.key));
+}
+
 TEST_F(ServerData, MalformedUploadsAreRefusedAndNothingIsStored) {
   const Upload u;
   const std::vector<std::string> bodies = {
