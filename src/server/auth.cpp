@@ -104,6 +104,7 @@ bool Authenticator::check_password(const std::string* encoded, const std::string
     Authenticator& auth;
   };
   const Slot slot(*this);
+  checks_total_.fetch_add(1);
   // No account has an empty password (hash_password refuses one): check a stand-in so that
   // an empty password costs the same, and refuse it.
   const bool ok = crypto::verify_password(encoded ? *encoded : dummy_hash(),
@@ -128,19 +129,15 @@ LoginResult Authenticator::login(const std::string& username, const std::string&
   result.refusal = kInvalid;
   const std::optional<store::User> found =
       username.size() <= 64 ? store_.user_by_name(username) : std::nullopt;
+  // Exactly one argon2id check for every attempt — against the user's hash, or a dummy hash
+  // for an unknown name — and before anything else is decided, so that neither an unknown
+  // name nor a locked account answers sooner than a wrong password. It runs outside the
+  // lock; the user is re-read under it.
+  const bool password_ok = check_password(found ? &found->password_hash : nullptr, password);
   if (!found) {
-    // Same work as for a known user, so that timing does not tell names apart.
-    (void)check_password(nullptr, password);
     audit_login(username, "anonymous", "login_failed", "denied");
     return result;
   }
-  if (found->locked_until && now < *found->locked_until) {
-    result.refusal = "account locked until " + to_iso8601(*found->locked_until);
-    audit_login(username, store::to_string(found->role), "login_failed", "locked");
-    return result;
-  }
-  // The slow password check runs outside the lock; the user is re-read under it.
-  const bool password_ok = check_password(&found->password_hash, password);
 
   std::unique_lock lock(mutex_);
   std::optional<store::User> user = store_.user_by_id(found->id);
@@ -150,7 +147,8 @@ LoginResult Authenticator::login(const std::string& username, const std::string&
     return result;
   }
   if (user->locked_until && now < *user->locked_until) {
-    result.refusal = "account locked until " + to_iso8601(*user->locked_until);
+    // The caller gets the same "invalid credentials" as anyone; only the audit log says
+    // why (outcome "locked"). The attempt neither counts nor extends the lockout.
     lock.unlock();
     audit_login(username, store::to_string(user->role), "login_failed", "locked");
     return result;

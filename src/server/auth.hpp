@@ -54,9 +54,9 @@ struct LoginResult {
   std::string token;
   std::string csrf_token;
   std::optional<store::User> user;
-  /// On refusal: "invalid credentials" (unknown user, wrong password, wrong or replayed
-  /// TOTP code, disabled account: one answer, so that names cannot be enumerated) or
-  /// "account locked until <ISO 8601>".
+  /// On refusal: always "invalid credentials" (unknown user, wrong password, wrong or
+  /// replayed TOTP code, disabled or locked account: one answer, so that names cannot be
+  /// enumerated; the reason is in the audit log only).
   std::string refusal;
 };
 
@@ -84,10 +84,14 @@ class Authenticator {
                 const crypto::EvidenceKey& totp_key);
 
   /// Checks password and TOTP code and opens a session. Every outcome is audited: "login"
-  /// (ok), "login_failed" (outcome "denied" or "locked"). `options.lockout_failures`
+  /// (ok), "login_failed" (outcome "denied", or "locked" for the attempt that locks the
+  /// account and for every attempt while it is locked). `options.lockout_failures`
   /// consecutive failures lock the account for `options.lockout`; while locked even a
-  /// correct login is refused. A TOTP code is accepted once (User::totp_last_step). Throws
-  /// only what the store throws.
+  /// correct login is refused, with the same answer as a wrong password. Every attempt,
+  /// for an unknown name (against a dummy hash made once) or a locked account too, costs
+  /// exactly one argon2id check, so neither answer nor timing tells whether a name exists.
+  /// A TOTP code is accepted once (User::totp_last_step). Blocks while
+  /// kMaxConcurrentPasswordChecks other checks run. Throws only what the store throws.
   LoginResult login(const std::string& username, const std::string& password,
                     const std::string& totp_code, UtcTime now);
 
@@ -110,6 +114,8 @@ class Authenticator {
   /// The highest number of argon2id verifications that ran at the same time since
   /// construction (never above kMaxConcurrentPasswordChecks). For tests and monitoring.
   [[nodiscard]] int peak_concurrent_password_checks() const { return checks_peak_.load(); }
+  /// How many argon2id verifications ran since construction (one per login attempt).
+  [[nodiscard]] std::int64_t password_checks() const { return checks_total_.load(); }
 
   /// The clock sessions are judged by.
   [[nodiscard]] const Clock& clock() const { return clock_; }
@@ -133,8 +139,9 @@ class Authenticator {
   std::string dummy_hash_;  // written once under dummy_once_
   std::counting_semaphore<kMaxConcurrentPasswordChecks> password_slots_{
       kMaxConcurrentPasswordChecks};
-  std::atomic<int> checks_running_{0};  // verifications in progress (holding a slot)
-  std::atomic<int> checks_peak_{0};     // max of checks_running_ so far
+  std::atomic<int> checks_running_{0};         // verifications in progress (holding a slot)
+  std::atomic<int> checks_peak_{0};            // max of checks_running_ so far
+  std::atomic<std::int64_t> checks_total_{0};  // verifications started
 };
 
 }  // namespace roadwarden::server
