@@ -14,6 +14,7 @@
 #include "server/evidence_vault.hpp"
 #include "server/ingest.hpp"
 #include "server/plate_search.hpp"
+#include "server/purpose.hpp"
 #include "server/routes.hpp"
 
 namespace roadwarden::server {
@@ -54,7 +55,8 @@ std::optional<std::string> string_field(const json& body, const char* name) {
   return it->get<std::string>();
 }
 
-/// Purpose (3–500 characters) and case number (1–64) — required for every search and view.
+/// Purpose (a code of kSearchPurposes) and case number (1–64) — required for every search
+/// and evidence view.
 struct Justification {
   std::string purpose;
   std::string case_number;
@@ -63,8 +65,11 @@ struct Justification {
 Justification justification(const json& body) {
   Justification j;
   const auto purpose = string_field(body, "purpose");
-  if (!purpose || code_points(*purpose) < 3 || code_points(*purpose) > 500) {
-    throw InvalidInput("state the purpose of this search ('purpose', 3 to 500 characters)");
+  if (!purpose || !is_search_purpose(*purpose)) {
+    std::string codes;
+    for (const SearchPurpose& p : kSearchPurposes)
+      codes += (codes.empty() ? "" : ", ") + std::string(p.code);
+    throw InvalidInput("state the purpose of this search ('purpose', one of: " + codes + ")");
   }
   const auto case_number = string_field(body, "case_number");
   if (!case_number || case_number->empty() || code_points(*case_number) > 64) {
@@ -291,6 +296,14 @@ void handle_evidence(ServerContext& context, AuditLog& audit, const EvidenceVaul
 
 void register_search_routes(Router& router, ServerContext& context, AuditLog& audit) {
   using store::Role;
+  router.add("GET", "/api/v1/search/purposes", "/api/v1/search/purposes",
+             AccessRule::people({Role::investigator, Role::reviewer, Role::supervisor}),
+             [](const httplib::Request&, httplib::Response& res, const Caller&) {
+               json list = json::array();
+               for (const SearchPurpose& p : kSearchPurposes)
+                 list.push_back({{"code", p.code}, {"meaning", p.meaning}});
+               answer(res, 200, {{"purposes", list}});
+             });
   router.add("POST", "/api/v1/search/reads", "/api/v1/search/reads",
              AccessRule::people({Role::investigator}),
              [&context, &audit](const httplib::Request& req, httplib::Response& res,

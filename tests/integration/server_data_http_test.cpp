@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "server/purpose.hpp"
 #include "unit/server/server_fixture.hpp"
 #include "unit/server/upload_builder.hpp"
 
@@ -55,7 +56,7 @@ class ServerData : public testing::ServerFixture {
   }
 
   static json justified(json body) {
-    body["purpose"] = "stolen vehicle report";
+    body["purpose"] = "stolen_vehicle";
     body["case_number"] = "C-2026-17";
     return body;
   }
@@ -172,6 +173,18 @@ TEST_F(ServerData, SearchWithoutPurposeOrCaseIsRefusedBeforeSearching) {
   search(s, {{"plate", "01A123BC"}, {"case_number", "C-1"}}, 400);
   search(s, {{"plate", "01A123BC"}, {"purpose", "stolen car"}}, 400);
   search(s, {{"plate", "01A123BC"}, {"purpose", "x"}, {"case_number", "C-1"}}, 400);
+  // Free text is not a purpose: it could carry a name or plate into the transparency report.
+  search(s,
+         {{"plate", "01A123BC"}, {"purpose", "car of John Smith 01A123BC"}, {"case_number", "C-1"}},
+         400);
+  EXPECT_TRUE(audit_of("search").empty());
+  // The accepted purposes are listed for the console.
+  const httplib::Result r = client()->Get("/api/v1/search/purposes", s.bearer());
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json purposes = json::parse(r->body).at("purposes");
+  ASSERT_EQ(purposes.size(), kSearchPurposes.size());
+  EXPECT_EQ(purposes[0].at("code"), "stolen_vehicle");
   EXPECT_TRUE(audit_of("search").empty());
 }
 
@@ -196,7 +209,7 @@ TEST_F(ServerData, SearchFindsExactAndConfusableReadsAndIsAudited) {
   ASSERT_EQ(audit.size(), 5u);
   EXPECT_EQ(audit[0].actor, user(Role::investigator).username);
   EXPECT_EQ(audit[0].role, "investigator");
-  EXPECT_EQ(audit[0].purpose, "stolen vehicle report");
+  EXPECT_EQ(audit[0].purpose, "stolen_vehicle");
   EXPECT_EQ(audit[0].case_number, "C-2026-17");
   EXPECT_EQ(audit[0].result_count, 1);
   EXPECT_NE(audit[0].target.find("plate=01A123BC"), std::string::npos);
@@ -261,7 +274,7 @@ TEST_F(ServerData, EvidenceIsServedDecryptedAndAudited) {
   const TestSession s = login(user(Role::reviewer));
   const httplib::Result r =
       call(*client(), "POST", "/api/v1/evidence/" + u.key + "/plate.jpg", s.bearer(),
-           json{{"purpose", "review of violation"}, {"case_number", "R-1"}}.dump());
+           json{{"purpose", "violation_review"}, {"case_number", "R-1"}}.dump());
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_EQ(r->body, u.files[1].content);
@@ -280,7 +293,8 @@ TEST_F(ServerData, EvidencePathTraversalIsRefused) {
   const Upload u;
   ASSERT_EQ(upload(u)->status, 201);
   const TestSession s = login(user(Role::investigator));
-  const std::string body = json{{"purpose", "traversal test"}, {"case_number", "T-1"}}.dump();
+  const std::string body =
+      json{{"purpose", "criminal_investigation"}, {"case_number", "T-1"}}.dump();
   for (const std::string& path :
        {"/api/v1/evidence/" + u.key + "/..%2F..%2Froadwarden.db",
         "/api/v1/evidence/" + u.key + "/%2e%2e", "/api/v1/evidence/" + u.key + "/..",
@@ -309,7 +323,7 @@ TEST_F(ServerData, TamperedEvidenceIs409AndAuditedAsTampered) {
   const TestSession s = login(user(Role::investigator));
   const httplib::Result r =
       call(*client(), "POST", "/api/v1/evidence/" + u.key + "/frame.jpg", s.bearer(),
-           json{{"purpose", "court exhibit"}, {"case_number", "C-9"}}.dump());
+           json{{"purpose", "court_order"}, {"case_number", "C-9"}}.dump());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 409) << r->body;
   EXPECT_EQ(json::parse(r->body)["error"], "evidence failed its integrity check");
@@ -343,7 +357,7 @@ TEST_F(ServerData, AuditorReadsVerifiesAndSeesTransparencyCounts) {
   ASSERT_EQ(r->status, 200) << r->body;
   body = json::parse(r->body);
   EXPECT_EQ(body["plate_reads"], 1);
-  EXPECT_EQ(body["searches_by_purpose"]["stolen vehicle report"], 1);
+  EXPECT_EQ(body["searches_by_purpose"]["stolen_vehicle"], 1);
   EXPECT_EQ(body["retention"]["non_violation_minutes"], 72 * 60);
   EXPECT_EQ(body.dump().find("01A123BC"), std::string::npos);  // counts only
 

@@ -196,7 +196,7 @@ TEST(ServerEndToEnd, EnrolledCameraUploadsAndAnInvestigatorsAuditedSearchFindsTh
   EXPECT_EQ(r->status, 400);
   const json search{{"plate", "01A123BC"},
                     {"match", "exact"},
-                    {"purpose", "stolen vehicle report"},
+                    {"purpose", "stolen_vehicle"},
                     {"case_number", "CASE-2026-0042"}};
   r = api.post(ivan, "/api/v1/search/reads", search);
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
@@ -208,7 +208,7 @@ TEST(ServerEndToEnd, EnrolledCameraUploadsAndAnInvestigatorsAuditedSearchFindsTh
   const std::string key = results[0].at("key");
   // The evidence, decrypted by the server and checked against the signed manifest.
   r = api.post(ivan, "/api/v1/evidence/" + key + "/frame.jpg",
-               {{"purpose", "stolen vehicle report"}, {"case_number", "CASE-2026-0042"}});
+               {{"purpose", "stolen_vehicle"}, {"case_number", "CASE-2026-0042"}});
   ASSERT_TRUE(r && r->status == 200) << (r ? r->body : "no answer");
   const cv::Mat frame =
       cv::imdecode(std::vector<std::uint8_t>(r->body.begin(), r->body.end()), cv::IMREAD_COLOR);
@@ -236,7 +236,7 @@ TEST(ServerEndToEnd, EnrolledCameraUploadsAndAnInvestigatorsAuditedSearchFindsTh
   int searches = 0, views = 0;
   for (const json& e : log.at("entries")) {
     if (e.at("actor") == "ivan" && e.at("action") == "search" &&
-        e.at("purpose") == "stolen vehicle report" && e.at("case_number") == "CASE-2026-0042") {
+        e.at("purpose") == "stolen_vehicle" && e.at("case_number") == "CASE-2026-0042") {
       ++searches;
       EXPECT_EQ(e.at("result_count"), 1);
     }
