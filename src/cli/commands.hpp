@@ -68,6 +68,7 @@ struct AdminCommand {
   std::string data_dir;
   std::vector<std::string> hosts;
   std::string admin_name = "admin";
+  std::string database;  ///< init --database: "" = SQLite, else a PostgreSQL URI
   std::string camera;
   std::string out_dir;
   std::string serial;

@@ -51,6 +51,10 @@ void AdminCommand::add_to(CLI::App& app, int& status) {
                    "Host name or IP address of the server certificate (repeatable; default "
                    "localhost and 127.0.0.1)");
   init->add_option("--admin", admin_name, "User name of the first admin")->capture_default_str();
+  init->add_option("--database", database,
+                   "PostgreSQL URI (postgresql://user@host:5432/db; password from the URI, "
+                   "PGPASSWORD or ~/.pgpass): written to server.toml, and the first admin is "
+                   "created there (the database must have no users). Default: SQLite in DATA_DIR");
   init->callback([this, &status] { status = run_init(); });
 
   CLI::App* enrol = admin->add_subcommand(
@@ -85,9 +89,13 @@ int AdminCommand::run_init() const {
   SystemClock clock;
   const std::vector<std::string> h =
       hosts.empty() ? std::vector<std::string>{"localhost", "127.0.0.1"} : hosts;
-  const server::InitResult r = server::init_data_dir({data_dir}, h, admin_name, clock);
+  const server::InitResult r = server::init_data_dir({data_dir}, h, admin_name, clock, database);
   // The only place the password is ever shown: stdout of this command, never a log.
-  std::cout << "Data directory " << data_dir << " created.\n\n"
+  // The URI is not echoed: it may hold a password.
+  std::cout << "Data directory " << data_dir << " created"
+            << (database.empty() ? " (SQLite database roadwarden.db)"
+                                 : " (PostgreSQL database named in server.toml)")
+            << ".\n\n"
             << "First admin: " << r.admin.username << "\n"
             << "Password (shown once, store it now): " << r.admin.password << "\n\n"
             << "Enrol the TOTP secret in an authenticator app (scan, or enter the secret):\n"

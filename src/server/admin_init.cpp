@@ -8,6 +8,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -60,8 +61,25 @@ std::string read_file(const fs::path& path) {
   return s.str();
 }
 
-std::string server_toml(const std::vector<std::string>& hosts) {
+/// `value` as a TOML basic string ("…" with \\ and \" escaped). InvalidInput for a control
+/// character (the message does not repeat the value: it may hold a password).
+std::string toml_string(std::string_view value, const char* what) {
+  std::string out = "\"";
+  for (const char c : value) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InvalidInput(fmt::format("{} must not contain control characters", what));
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// server.toml as init writes it; `database` "" leaves the database option commented out.
+std::string server_toml(const std::vector<std::string>& hosts, const std::string& database) {
   const ServerOptions d;
+  const std::string database_line = database.empty()
+                                        ? std::string("# database = \"\"")
+                                        : "database = " + toml_string(database, "--database");
   return fmt::format(
       R"(# roadwarden server configuration (written by `roadwarden admin init`).
 # Every option is listed with its default; uncomment to change. Unknown keys are rejected.
@@ -74,7 +92,7 @@ std::string server_toml(const std::vector<std::string>& hosts) {
 # port = {port}
 # "" = SQLite at DATA_DIR/roadwarden.db; or a PostgreSQL URI,
 # e.g. "postgresql://roadwarden@127.0.0.1:5432/roadwarden" (password from PGPASSWORD or ~/.pgpass).
-# database = ""
+{database}
 
 # A session locks after this many minutes without a request.
 # session_idle_minutes = {idle}
@@ -95,10 +113,11 @@ std::string server_toml(const std::vector<std::string>& hosts) {
 # Largest upload body accepted from a camera agent, in MiB (larger: 413).
 # max_upload_mb = {upload}
 )",
-      fmt::arg("hosts", fmt::join(hosts, ", ")), fmt::arg("bind", d.bind_address),
-      fmt::arg("port", d.port), fmt::arg("idle", d.session_idle.count()),
-      fmt::arg("max", d.session_max.count()), fmt::arg("failures", d.lockout_failures),
-      fmt::arg("lockout", d.lockout.count()), fmt::arg("nvr", d.non_violation_retention.count()),
+      fmt::arg("hosts", fmt::join(hosts, ", ")), fmt::arg("database", database_line),
+      fmt::arg("bind", d.bind_address), fmt::arg("port", d.port),
+      fmt::arg("idle", d.session_idle.count()), fmt::arg("max", d.session_max.count()),
+      fmt::arg("failures", d.lockout_failures), fmt::arg("lockout", d.lockout.count()),
+      fmt::arg("nvr", d.non_violation_retention.count()),
       fmt::arg("vr", d.violation_retention.count() / 24),
       fmt::arg("rvr", d.rejected_violation_retention.count()),
       fmt::arg("purge", d.purge_interval.count()), fmt::arg("upload", d.max_upload_bytes >> 20));
@@ -138,9 +157,14 @@ IssuedCredentials issue_credentials(store::Store& store, const Clock& clock,
 }
 
 InitResult init_data_dir(const DataDir& data, const std::vector<std::string>& hosts,
-                         const std::string& admin_username, const Clock& clock) {
+                         const std::string& admin_username, const Clock& clock,
+                         const std::string& database) {
   if (hosts.empty())
     throw InvalidInput("admin init needs at least one host name for the TLS certificate");
+  if (!database.empty() && database.rfind("postgresql://", 0) != 0 &&
+      database.rfind("postgres://", 0) != 0)
+    throw InvalidInput("--database must be a PostgreSQL URI (postgresql://…)");
+  const std::string config = server_toml(hosts, database);  // checks the URI's characters
   std::error_code ec;
   if (fs::exists(data.root, ec)) {
     if (!fs::is_directory(data.root, ec))
@@ -150,6 +174,16 @@ InitResult init_data_dir(const DataDir& data, const std::vector<std::string>& ho
           "{} is not empty: admin init only creates a new data directory", data.root.string()));
   } else if (data.root.has_parent_path() && !data.root.parent_path().empty()) {
     fs::create_directories(data.root.parent_path(), ec);
+  }
+  // PostgreSQL is opened and checked before any file is made, so that a refusal leaves
+  // nothing behind.
+  std::unique_ptr<store::Store> store;
+  if (!database.empty()) {
+    store = store::open_postgres_store(database);
+    if (!store->users().empty())
+      throw InvalidInput(
+          "that PostgreSQL database already has users: admin init only creates the first "
+          "admin of an empty database (create more users through the API as an admin)");
   }
   make_private_dir(data.root);
   make_private_dir(data.root / "tls");
@@ -162,10 +196,12 @@ InitResult init_data_dir(const DataDir& data, const std::vector<std::string>& ho
   write_new_file(data.server_cert(), server.cert_pem + ca.cert_pem, 0644);
   write_new_file(data.server_key(), server.key_pem, 0600);
   const crypto::EvidenceKey key = crypto::create_evidence_key(data.evidence_key());
-  write_new_file(data.config(), server_toml(hosts), 0600);
+  write_new_file(data.config(), config, 0600);
 
-  const std::unique_ptr<store::Store> store = store::open_sqlite_store(data.database());
-  ::chmod(data.database().c_str(), 0600);
+  if (!store) {
+    store = store::open_sqlite_store(data.database());
+    ::chmod(data.database().c_str(), 0600);
+  }
   InitResult result;
   result.admin = issue_credentials(*store, clock, key, admin_username, store::Role::admin);
   result.ca_sha256 = ca.sha256;

@@ -32,13 +32,25 @@ struct InitResult {
 
 /// Creates a data directory: tls/ca.pem + ca.key (CA, 10 years), tls/server.pem + server.key
 /// (CN/subjectAltName = `hosts`, 2 years), evidence.key, evidence/, server.toml with every
-/// option commented, the SQLite database with the first admin (generated password, TOTP
-/// secret sealed under evidence.key) and the audit entry "init". Keys are mode 0600, directories
-/// 0700. InvalidInput when `data.root` exists and is not an empty directory, `hosts` is empty or
-/// the username is malformed; IoError when a file cannot be written. Takes about a second
-/// (argon2id).
+/// option commented, the database with the first admin (generated password, TOTP secret
+/// sealed under evidence.key) and the audit entry "init". Keys are mode 0600, directories
+/// 0700. Takes about a second (argon2id).
+///
+/// `database` "" (the default): a new SQLite database at DATA_DIR/roadwarden.db. Else a
+/// PostgreSQL URI (postgresql:// or postgres://; password from the URI, PGPASSWORD or
+/// ~/.pgpass): server.toml gets `database = "<URI>"` (the file is mode 0600: a password in
+/// the URI stays private), and the first admin and the "init" entry go into that database
+/// (schema created or migrated by store::open_postgres_store). The database is opened and
+/// checked before anything is written, and must have no users yet.
+///
+/// Errors: InvalidInput when `data.root` exists and is not an empty directory, `hosts` is
+/// empty, the username is malformed, `database` is neither empty nor a PostgreSQL URI (or
+/// holds a control character), or that database already has users — nothing is created
+/// then; IoError when a file cannot be written or PostgreSQL cannot be reached; what the
+/// store throws. No message contains the URI's password.
 InitResult init_data_dir(const DataDir& data, const std::vector<std::string>& hosts,
-                         const std::string& admin_username, const Clock& clock);
+                         const std::string& admin_username, const Clock& clock,
+                         const std::string& database = "");
 
 /// Generates a password and TOTP secret for a person: a new user when `existing` is null
 /// (added to the store), else a reset of `existing` (new password and secret, unlocked,

@@ -8,6 +8,7 @@
 #include "server/audit.hpp"
 #include "server/auth.hpp"
 #include "unit/server/server_fixture.hpp"
+#include "unit/store/postgres_test_db.hpp"
 
 namespace roadwarden::server {
 namespace {
@@ -119,6 +120,100 @@ TEST_F(AdminInit, EnrolledDeviceIsRegisteredWithItsCertificateAndRevocable) {
   EXPECT_TRUE(revoke_device(*store, audit, clock_, d.serial, "admin", "admin"));
   EXPECT_TRUE(store->device_by_cert(device->cert_sha256)->revoked_at);
   EXPECT_FALSE(revoke_device(*store, audit, clock_, d.serial, "admin", "admin"));
+}
+
+TEST_F(AdminInit, RefusesADatabaseThatIsNotAPostgresUriAndCreatesNothing) {
+  const DataDir data{dir_.path() / "data"};
+  EXPECT_THROW((void)init_data_dir(data, {"localhost"}, "admin", clock_, "mysql://db/rw"),
+               InvalidInput);
+  EXPECT_THROW(
+      (void)init_data_dir(data, {"localhost"}, "admin", clock_, "postgresql://db/rw\nport = 1"),
+      InvalidInput);  // would break out of the TOML string
+  EXPECT_FALSE(fs::exists(data.root));
+}
+
+/// `server` (the test cluster's URI, naming its `postgres` database) naming database `name`.
+std::string database_uri(const std::string& server, const std::string& name) {
+  const std::size_t query = server.find('?');
+  const std::string base = server.substr(0, query);
+  const std::size_t authority = base.find("://");
+  const std::size_t slash = base.find('/', authority == std::string::npos ? 0 : authority + 3);
+  return (slash == std::string::npos ? base : base.substr(0, slash)) + "/" + name +
+         (query == std::string::npos ? "" : server.substr(query));
+}
+
+/// A fresh database on the test cluster with its postgresql:// URI; skips without a cluster.
+class AdminInitPostgres : public AdminInit {
+ protected:
+  void SetUp() override {
+    const std::string server = store::testing::test_server();
+    if (server.empty()) GTEST_SKIP() << store::testing::kNoPostgresReason;
+    if (server.rfind("postgresql://", 0) != 0 && server.rfind("postgres://", 0) != 0)
+      GTEST_SKIP() << "ROADWARDEN_TEST_POSTGRES is not a postgresql:// URI";
+    db_ = std::make_unique<store::testing::TestDatabase>(server);
+    uri_ = database_uri(server, db_->name());
+  }
+  std::unique_ptr<store::testing::TestDatabase> db_;
+  std::string uri_;
+};
+
+TEST_F(AdminInitPostgres, CreatesTheFirstAdminInPostgresAndTheServerLogsThemIn) {
+  const DataDir data{dir_.path() / "data"};
+  const InitResult r = init_data_dir(data, {"localhost", "127.0.0.1"}, "chief", clock_, uri_);
+  // server.toml names the database; no SQLite database was made.
+  ServerOptions options = load_server_options(data.config());
+  EXPECT_EQ(options.database, uri_);
+  EXPECT_FALSE(fs::exists(data.database()));
+  {
+    const auto pg = store::open_postgres_store(uri_);
+    const auto admin = pg->user_by_name("chief");
+    ASSERT_TRUE(admin);
+    EXPECT_EQ(admin->role, store::Role::admin);
+    EXPECT_EQ(admin->totp_secret.find(r.admin.totp_secret), std::string::npos);
+    const auto audit = pg->audit_entries(0, 10);
+    ASSERT_EQ(audit.size(), 1u);
+    EXPECT_EQ(audit[0].action, "init");
+  }
+  // The server on this data directory (port 0 instead of server.toml's) logs the admin in.
+  options.port = 0;
+  Server server(data, options, clock_);
+  const int port = server.start();
+  httplib::SSLClient client("127.0.0.1", port);
+  client.set_ca_cert_path(data.ca_cert().string());
+  client.enable_server_certificate_verification(true);
+  client.set_read_timeout(std::chrono::seconds(60));
+  const nlohmann::json body{{"username", "chief"},
+                            {"password", r.admin.password},
+                            {"totp", crypto::totp_code(r.admin.totp_secret, clock_.now())}};
+  const httplib::Result login = client.Post("/api/v1/login", body.dump(), "application/json");
+  ASSERT_TRUE(login);
+  EXPECT_EQ(login->status, 200) << login->body;
+  server.stop();
+  const auto pg = store::open_postgres_store(uri_);
+  const auto audit = pg->audit_entries(0, 10);
+  ASSERT_EQ(audit.size(), 2u);
+  EXPECT_EQ(audit[1].action, "login");
+  EXPECT_EQ(audit[1].actor, "chief");
+  EXPECT_TRUE(verify_audit(*pg, data.audit_head()).empty());
+}
+
+TEST_F(AdminInitPostgres, RefusesADatabaseThatAlreadyHasUsersAndCreatesNothing) {
+  {
+    const auto pg = store::open_postgres_store(uri_);
+    store::User someone;
+    someone.username = "someone";
+    someone.role = store::Role::admin;
+    someone.password_hash = "$argon2id$placeholder";
+    someone.totp_secret = "00";
+    someone.created_at = clock_.now();
+    (void)pg->add_user(someone);
+  }
+  const DataDir data{dir_.path() / "data"};
+  EXPECT_THROW((void)init_data_dir(data, {"localhost"}, "chief", clock_, uri_), InvalidInput);
+  EXPECT_FALSE(fs::exists(data.root));
+  const auto pg = store::open_postgres_store(uri_);
+  EXPECT_EQ(pg->users().size(), 1u);
+  EXPECT_TRUE(pg->audit_entries(0, 10).empty());
 }
 
 }  // namespace
