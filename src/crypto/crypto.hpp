@@ -125,6 +125,29 @@ struct EvidenceKey {
                                                          std::span<const std::uint8_t> ciphertext,
                                                          std::string_view associated);
 
+// ---- HMAC-SHA-256 (RFC 2104 over SHA-256; libsodium crypto_auth_hmacsha256) ---------
+
+/// Size of an HmacKey: 32 bytes (256 bits, the SHA-256 output size, RFC 2104 §3).
+inline constexpr std::size_t kHmacKeyBytes = 32;
+/// A 256-bit HMAC key, e.g. the key that pseudonymises plate texts between the cameras of
+/// a section. Never logged or put into an error message.
+struct HmacKey {
+  std::vector<std::uint8_t> bytes;  ///< kHmacKeyBytes bytes
+};
+/// HMAC-SHA-256 of `message` under `key` (any non-empty length; keys over 64 bytes are
+/// hashed first, RFC 2104 §2) as 64 lower-case hex digits. Checked against RFC 4231's test
+/// vectors. InvalidInput when `key` is empty.
+[[nodiscard]] std::string hmac_sha256_hex(std::span<const std::uint8_t> key,
+                                          std::string_view message);
+/// The same with an HmacKey; InvalidInput when it is not kHmacKeyBytes long.
+[[nodiscard]] std::string hmac_sha256_hex(const HmacKey& key, std::string_view message);
+/// Generates a key and writes it (64 hex digits + '\n') to `path` with mode 0600, fsynced;
+/// IoError when the file exists or cannot be written.
+[[nodiscard]] HmacKey create_hmac_key(const std::filesystem::path& path);
+/// Reads a key file written by create_hmac_key. IoError when unreadable, InvalidInput when
+/// malformed, PermissionDenied when readable by group or others.
+[[nodiscard]] HmacKey load_hmac_key(const std::filesystem::path& path);
+
 // ---- X.509 (OpenSSL 3): the server's own certificate authority -------------------------
 
 /// A PEM certificate and its PEM private key (PKCS#8, unencrypted: the caller stores it
