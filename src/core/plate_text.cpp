@@ -1,8 +1,8 @@
-#include "server/plate_search.hpp"
+#include "core/plate_text.hpp"
 
 #include "core/errors.hpp"
 
-namespace roadwarden::server {
+namespace roadwarden {
 namespace {
 
 /// The class representative of one upper-case letter or digit (the table in the header).
@@ -63,4 +63,4 @@ std::string normalise_plate_query(std::string_view text) {
   return out;
 }
 
-}  // namespace roadwarden::server
+}  // namespace roadwarden
