@@ -1,9 +1,13 @@
 // `roadwarden server` and `roadwarden admin …` (init, enrol-device, revoke-device,
 // verify-audit): the central server and the administration of its data directory.
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 
@@ -13,6 +17,7 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "core/unique_fd.hpp"
 #include "crypto/crypto.hpp"
 #include "server/admin_init.hpp"
 #include "server/audit.hpp"
@@ -21,19 +26,26 @@
 namespace roadwarden::cli {
 namespace {
 
-/// Writes a new file with `mode` (refuses to overwrite).
+/// Writes a new file created with `mode` from the start (O_CREAT | O_EXCL | O_NOFOLLOW: never
+/// an existing file or a symbolic link, and no moment in which a key is readable by others),
+/// then fsyncs it. IoError naming the file and the OS reason.
 void write_new(const std::filesystem::path& path, const std::string& content, mode_t mode) {
-  if (std::filesystem::exists(path))
-    throw IoError(fmt::format("{} exists; refusing to overwrite it", path.string()));
-  {
-    std::ofstream out(path, std::ios::binary);
-    if (!out) throw IoError(fmt::format("{}: cannot create", path.string()));
-    ::chmod(path.c_str(), mode);  // before the secret is written
-    out << content;
-    if (!out.flush()) throw IoError(fmt::format("{}: cannot write", path.string()));
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0)
+    throw IoError(fmt::format("{}: cannot create ({})", path.string(), std::strerror(errno)));
+  const UniqueFd file(fd);
+  if (::fchmod(fd, mode) != 0)  // the umask may have narrowed it; never widens beyond `mode`
+    throw IoError(fmt::format("{}: cannot set its mode ({})", path.string(), std::strerror(errno)));
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      throw IoError(fmt::format("{}: cannot write ({})", path.string(), std::strerror(errno)));
+    done += static_cast<std::size_t>(n);
   }
-  if (::chmod(path.c_str(), mode) != 0)
-    throw IoError(fmt::format("{}: cannot set its mode", path.string()));
+  if (::fsync(fd) != 0)
+    throw IoError(fmt::format("{}: cannot sync ({})", path.string(), std::strerror(errno)));
 }
 
 }  // namespace

@@ -135,7 +135,9 @@ LoginResult Authenticator::login(const std::string& username, const std::string&
   // lock; the user is re-read under it.
   const bool password_ok = check_password(found ? &found->password_hash : nullptr, password);
   if (!found) {
-    audit_login(username, "anonymous", "login_failed", "denied");
+    // Not the typed name: a password typed into the user field must not stay forever in
+    // the append-only log. The attempt itself is still counted.
+    audit_login("(unknown user name)", "anonymous", "login_failed", "denied");
     return result;
   }
 

@@ -125,6 +125,21 @@ TEST_F(ServerAuth, UnknownUserWrongPasswordAndWrongTotpGetTheSameAnswer) {
   EXPECT_EQ(unknown->get_header_value("Set-Cookie"), "");
 }
 
+TEST_F(ServerAuth, FailedLoginOfAnUnknownNameIsAuditedWithoutTheTypedName) {
+  // Someone types their password into the user field: it must not stay in the audit log.
+  const std::string typed = "Tr0ub4dor&3-typed-in-the-wrong-field";
+  const httplib::Result r = login_raw(typed, "whatever", "123456");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 401);
+  int failures = 0;
+  for (const store::AuditEntry& e : server_->store().audit_entries(0, 10000)) {
+    for (const std::string* field : {&e.actor, &e.target, &e.purpose, &e.case_number})
+      EXPECT_EQ(field->find(typed), std::string::npos) << e.action;
+    if (e.action == "login_failed" && e.actor == "(unknown user name)") ++failures;
+  }
+  EXPECT_EQ(failures, 1);
+}
+
 TEST_F(ServerAuth, FiveFailuresLockTheAccountEvenAgainstACorrectLogin) {
   const TestUser& u = user(Role::reviewer);
   for (int i = 0; i < 5; ++i) {
