@@ -7,6 +7,12 @@
 #include "core/errors.hpp"
 
 namespace roadwarden::server {
+namespace {
+
+/// Worker threads serving connections (httplib's default is max(8, cores - 1)).
+constexpr std::size_t kWorkers = 64;
+
+}  // namespace
 
 HttpsServer::HttpsServer(const DataDir& data, const ServerOptions& options) : options_(options) {
   const std::string cert = data.server_cert().string();
@@ -33,9 +39,16 @@ HttpsServer::HttpsServer(const DataDir& data, const ServerOptions& options) : op
     throw IoError("cannot load the TLS certificate and key of " + data.root.string() +
                   "/tls (server.pem, server.key, ca.pem)");
   http_->set_payload_max_length(options_.max_upload_bytes);
-  http_->set_read_timeout(std::chrono::seconds(30));
-  http_->set_write_timeout(std::chrono::seconds(30));
-  http_->set_keep_alive_timeout(5);
+  // Slow or idle connections each hold a worker thread (httplib is thread-per-connection):
+  // a pool of kWorkers, and 10 s for each read/write (TLS handshake included), so a
+  // stranger needs kWorkers connections kept busy to delay others.
+  // httplib's API takes ownership of a raw pointer here (it deletes the queue at stop).
+  http_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
+  http_->set_read_timeout(std::chrono::seconds(10));
+  http_->set_write_timeout(std::chrono::seconds(10));
+  // One request per connection: after a refusal made from the headers (router.cpp, before
+  // the body) the connection closes, so an unread body is never parsed as a next request.
+  http_->set_keep_alive_max_count(1);
 }
 
 HttpsServer::~HttpsServer() {

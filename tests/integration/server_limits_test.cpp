@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <memory>
 #include <string>
 
@@ -21,9 +22,10 @@ using store::Role;
 
 class ServerLimits : public testing::ServerFixture {};
 
-/// Sends `head` (request line + headers, no body) over TLS and returns the status line of the
-/// answer, or "" when none came within 5 s (the server is waiting for the announced body).
-std::string status_line_without_body(int port, const std::string& head) {
+/// Sends `bytes` over a new TLS connection to the server and returns what came back: the
+/// first read only, or everything until the server closes (`until_close`). A read waits at
+/// most 5 s ("" when nothing came: the server is waiting for an announced body).
+std::string tls_exchange(int port, const std::string& bytes, bool until_close) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -42,13 +44,34 @@ std::string status_line_without_body(int port, const std::string& head) {
   SSL_set_fd(ssl.get(), fd);
   std::string answer;
   if (SSL_connect(ssl.get()) == 1 &&
-      SSL_write(ssl.get(), head.data(), static_cast<int>(head.size())) > 0) {
-    char buf[512];
-    const int n = SSL_read(ssl.get(), buf, sizeof buf);
-    if (n > 0) answer.assign(buf, static_cast<std::size_t>(n));
+      SSL_write(ssl.get(), bytes.data(), static_cast<int>(bytes.size())) > 0) {
+    char buf[4096];
+    int n = 0;
+    while ((n = SSL_read(ssl.get(), buf, sizeof buf)) > 0) {
+      answer.append(buf, static_cast<std::size_t>(n));
+      if (!until_close) break;
+    }
   }
   ::close(fd);
+  return answer;
+}
+
+/// The status line of the answer to `head` (request line + headers, no body), or "".
+std::string status_line_without_body(int port, const std::string& head) {
+  const std::string answer = tls_exchange(port, head, false);
   return answer.substr(0, answer.find("\r\n"));
+}
+
+/// The Connection header of the answer to `head`, lower-cased ("" when absent), read after
+/// the server closed the connection.
+std::string connection_header_after(int port, const std::string& head) {
+  std::string lower;
+  for (char c : tls_exchange(port, head, true))
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::size_t at = lower.find("\r\nconnection: ");
+  if (at == std::string::npos) return "";
+  const std::size_t from = at + 14;
+  return lower.substr(from, lower.find("\r\n", from) - from);
 }
 
 std::string post_head(const std::string& path, std::size_t length,
@@ -63,6 +86,15 @@ TEST_F(ServerLimits, AnonymousCallerIsRefusedBeforeItsBodyIsRead) {
             "HTTP/1.1 401 Unauthorized");
   EXPECT_EQ(status_line_without_body(port_, post_head("/api/v1/ingest/records", 10u << 20)),
             "HTTP/1.1 401 Unauthorized");
+}
+
+TEST_F(ServerLimits, ConnectionClosesAfterARefusalSoTheUnreadBodyIsNeverParsed) {
+  // After the 401 (from the headers) the server closes the connection: what the caller
+  // sends next is not read as another request.
+  const std::string head = post_head("/api/v1/search/reads", 10u << 20);
+  const std::string pipelined = head + "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_EQ(status_line_without_body(port_, pipelined), "HTTP/1.1 401 Unauthorized");
+  EXPECT_EQ(connection_header_after(port_, head), "close");
 }
 
 TEST_F(ServerLimits, LoginBodyOver64KibIs413BeforeItIsRead) {
