@@ -72,6 +72,7 @@ struct AdminCommand {
   std::string camera;
   std::string out_dir;
   std::string serial;
+  std::vector<std::string> anchors;  ///< verify-audit --anchor SEQ:HASH
 
   void add_to(CLI::App& app, int& status);
   [[nodiscard]] int run_init() const;

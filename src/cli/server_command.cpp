@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -94,6 +95,9 @@ void AdminCommand::add_to(CLI::App& app, int& status) {
   verify->add_option("DATA_DIR", data_dir, "Server data directory")
       ->required()
       ->check(CLI::ExistingDirectory);
+  verify->add_option("--anchor", anchors,
+                     "SEQ:HASH of an entry recorded outside the data directory (e.g. printed by "
+                     "an earlier verify-audit); a missing or different entry is a problem");
   verify->callback([this, &status] { status = run_verify(); });
 }
 
@@ -161,10 +165,23 @@ int AdminCommand::run_verify() const {
   const server::DataDir data{data_dir};
   const server::ServerOptions options = server::load_server_options(data.config());
   const std::unique_ptr<store::Store> store = server::open_store(data, options);
+  std::vector<server::AuditAnchor> parsed;
+  for (const std::string& a : anchors) parsed.push_back(server::parse_audit_anchor(a));
   const std::vector<server::AuditProblem> problems =
-      server::verify_audit(*store, data.audit_head());
+      server::verify_audit(*store, data.audit_head(), parsed);
   if (problems.empty()) {
     std::cout << "audit log intact\n";
+    // The newest entry, to keep outside the data directory and pass back as --anchor later:
+    // a rewrite of the whole chain by someone with write access to DATA_DIR then shows.
+    std::int64_t after = 0;
+    std::optional<store::AuditEntry> last;
+    for (;;) {
+      const auto page = store->audit_entries(after, 1000);
+      if (page.empty()) break;
+      last = page.back();
+      after = page.back().seq;
+    }
+    if (last) std::cout << "anchor: " << last->seq << ':' << last->hash << '\n';
     return 0;
   }
   for (const server::AuditProblem& p : problems)

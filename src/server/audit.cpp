@@ -7,8 +7,10 @@
 #include "server/audit.hpp"
 
 #include <charconv>
+#include <map>
 #include <optional>
 #include <sstream>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -62,9 +64,26 @@ store::AuditEntry AuditLog::append(store::AuditEntry entry) {
   return stored;
 }
 
+AuditAnchor parse_audit_anchor(std::string_view text) {
+  const std::size_t colon = text.find(':');
+  AuditAnchor a;
+  const std::string_view seq = text.substr(0, colon);
+  const std::string_view hash = colon == std::string_view::npos ? "" : text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), a.seq);
+  if (colon == std::string_view::npos || ec != std::errc() || end != seq.data() + seq.size() ||
+      a.seq < 1 || hash.size() != 64 ||
+      hash.find_first_not_of("0123456789abcdef") != std::string_view::npos)
+    throw InvalidInput("an audit anchor is SEQ:HASH, e.g. 84:<64 lower-case hex digits>");
+  a.hash = std::string(hash);
+  return a;
+}
+
 std::vector<AuditProblem> verify_audit(const store::Store& store,
-                                       const std::filesystem::path& head_file) {
+                                       const std::filesystem::path& head_file,
+                                       const std::vector<AuditAnchor>& anchors) {
   std::vector<AuditProblem> problems;
+  std::map<std::int64_t, std::string> anchored;  // seq -> expected hash, checked while reading
+  for (const AuditAnchor& a : anchors) anchored[a.seq] = a.hash;
   constexpr int kPage = 1000;
   std::int64_t expected_seq = 1;
   std::string prev_hash = kZeroHash;
@@ -88,6 +107,13 @@ std::vector<AuditProblem> verify_audit(const store::Store& store,
       if (store::audit_entry_hash(entry) != entry.hash) {
         problems.push_back({entry.seq, "hash does not match the entry (edited)"});
       }
+      if (const auto it = anchored.find(entry.seq); it != anchored.end()) {
+        if (it->second != entry.hash)
+          problems.push_back({entry.seq,
+                              "differs from the anchor kept outside the data "
+                              "directory (the chain was rewritten)"});
+        anchored.erase(it);
+      }
       expected_seq = entry.seq + 1;
       prev_hash = entry.hash;
       after = entry.seq;
@@ -95,6 +121,10 @@ std::vector<AuditProblem> verify_audit(const store::Store& store,
     }
     if (static_cast<int>(page.size()) < kPage) break;
   }
+  for (const auto& [seq, hash] : anchored)
+    problems.push_back({seq,
+                        "an anchor kept outside the data directory names this entry, but "
+                        "the log no longer has it (truncated)"});
 
   std::optional<Head> head;
   try {

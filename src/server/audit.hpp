@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.hpp"
@@ -38,10 +39,25 @@ struct AuditProblem {
   std::string what;      ///< e.g. "hash does not match the entry (edited)"
 };
 
+/// A chain head recorded outside the data directory (published with the transparency
+/// report, printed by verify-audit, kept by an auditor): entry `seq` had hash `hash`.
+/// Someone who can write the data directory can rewrite the whole chain and the head file
+/// alike; an anchor kept elsewhere makes that visible.
+struct AuditAnchor {
+  std::int64_t seq = 0;
+  std::string hash;  ///< 64 lower-case hex
+};
+
+/// Parses "SEQ:HASH" (e.g. "84:9f3c…", 64 hex digits). InvalidInput when malformed.
+[[nodiscard]] AuditAnchor parse_audit_anchor(std::string_view text);
+
 /// Re-computes the whole chain: seq without gaps from 1, each prev_hash equal to the
-/// previous hash, each hash equal to audit_entry_hash, and the last entry equal to the head
-/// file. Empty result = intact. Used by `roadwarden admin verify-audit` and the audit page.
+/// previous hash, each hash equal to audit_entry_hash, the last entry equal to the head
+/// file, and each of `anchors` still present with its hash (else "missing: truncated" or
+/// "differs: rewritten"). Empty result = intact. Used by `roadwarden admin verify-audit`
+/// and the audit page.
 [[nodiscard]] std::vector<AuditProblem> verify_audit(const store::Store& store,
-                                                     const std::filesystem::path& head_file);
+                                                     const std::filesystem::path& head_file,
+                                                     const std::vector<AuditAnchor>& anchors = {});
 
 }  // namespace roadwarden::server

@@ -7,6 +7,7 @@
 #include <iterator>
 #include <memory>
 
+#include "core/errors.hpp"
 #include "store/store.hpp"
 
 #include "upload_builder.hpp"
@@ -129,6 +130,47 @@ TEST_F(AuditLogTest, DetectsEverythingDeleted) {
   const auto problems = verify();
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].what.find("empty"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, TruncationWithARewrittenHeadFileIsCaughtOnlyByAnOutsideAnchor) {
+  // An attacker with write access to DATA_DIR deletes the newest entry and rewrites the head
+  // file to the entry before: the chain and the head agree again.
+  const store::AuditEntry last = store_->audit_entries(2, 1).at(0);
+  const store::AuditEntry second = store_->audit_entries(1, 1).at(0);
+  tamper("DELETE FROM audit_log WHERE seq = 3;");
+  std::string head_text;
+  {
+    std::ifstream in(head_);
+    head_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  head_text.replace(head_text.find("seq 3"), 5, "seq 2");
+  head_text.replace(head_text.find(last.hash), 64, second.hash);
+  std::ofstream(head_, std::ios::trunc) << head_text;
+  ASSERT_TRUE(verify().empty());  // what the data directory alone can tell
+  const auto problems = verify_audit(*store_, head_, {AuditAnchor{3, last.hash}});
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].seq, 3);
+  EXPECT_NE(problems[0].what.find("truncated"), std::string::npos) << problems[0].what;
+}
+
+TEST_F(AuditLogTest, AnchorNamesARewrittenEntry) {
+  const AuditAnchor anchor{3, store_->audit_entries(2, 1).at(0).hash};
+  tamper("UPDATE audit_log SET hash = '" + std::string(64, 'a') + "' WHERE seq = 3;");
+  bool named = false;
+  for (const AuditProblem& p : verify_audit(*store_, head_, {anchor}))
+    named = named || (p.seq == 3 && p.what.find("rewritten") != std::string::npos);
+  EXPECT_TRUE(named);
+  EXPECT_TRUE(verify_audit(*store_, head_, {}).size() >= 1u);
+}
+
+TEST_F(AuditLogTest, AnchorsParseAndRefuseMalformedText) {
+  const std::string hash(64, 'b');
+  const AuditAnchor a = parse_audit_anchor("12:" + hash);
+  EXPECT_EQ(a.seq, 12);
+  EXPECT_EQ(a.hash, hash);
+  for (const std::string& bad : {std::string("12"), "0:" + hash, "x:" + hash, "12:" + hash + "0",
+                                 "12:" + std::string(64, 'B'), std::string(":") + hash})
+    EXPECT_THROW((void)parse_audit_anchor(bad), InvalidInput) << bad;
 }
 
 }  // namespace
