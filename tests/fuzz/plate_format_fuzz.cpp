@@ -7,7 +7,7 @@
 
 #include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
-#include "server/plate_search.hpp"
+#include "core/plate_text.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace roadwarden;
@@ -26,9 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     literal.confidence = size == 0 ? 0.0 : static_cast<double>(data[0]) / 255.0;
     (void)alpr::rank_with_formats({literal}, country, 3);
   }
-  (void)server::plate_skeleton(input);
+  (void)plate_skeleton(input);
   try {
-    (void)server::normalise_plate_query(input);
+    (void)normalise_plate_query(input);
   } catch (const InvalidInput&) {
   }
   return 0;
