@@ -320,7 +320,8 @@ IngestRequest validate_ingest_parts(std::string_view idempotency_key,
   request.created = parse_rfc3339(created.get_ref<const std::string&>(), "record.created");
   const json& metadata = field("metadata");
 
-  if (request.kind == "plate_read") {
+  // A violation carries the plate read of the offending vehicle (metadata.read) too.
+  if (request.kind == "plate_read" || request.violation) {
     if (const json* text = path(metadata, {"read", "text"})) {
       if (!text->is_string() || text->get_ref<const std::string&>().size() > 64) {
         throw InvalidInput("record.metadata.read.text is not a string of at most 64 bytes");

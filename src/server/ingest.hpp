@@ -46,9 +46,9 @@ struct IngestRequest {
   std::string kind;         ///< 1–32 of [a-z0-9_]
   bool violation = false;
   UtcTime created;  ///< record.created
-  /// Extracted for search. For kind "plate_read": metadata.read.text (plate_text; "" when
-  /// absent) and metadata.read.best_time (read_at; nullopt when absent). Both must have the
-  /// right type when present (string; RFC 3339 string).
+  /// Extracted for search. For kind "plate_read" and for violations: metadata.read.text
+  /// (plate_text; "" when absent) and metadata.read.best_time (read_at; nullopt when absent). Both
+  /// must have the right type when present (string; RFC 3339 string).
   std::string plate_text;
   std::optional<UtcTime> read_at;
   /// For violations: metadata.violation.kind, else metadata.violation_kind, else `kind`

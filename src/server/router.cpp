@@ -63,7 +63,11 @@ Credentials credentials(const httplib::Request& req) {
 
 void security_headers(httplib::Response& res) {
   res.set_header("Strict-Transport-Security", "max-age=31536000");
-  res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  // A handler may narrow-open the policy for its own page (the printable citation's data:
+  // images); every other response gets the strict one.
+  if (!res.has_header("Content-Security-Policy")) {
+    res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
   res.set_header("X-Content-Type-Options", "nosniff");
   res.set_header("Cache-Control", "no-store");
   res.set_header("Referrer-Policy", "no-referrer");

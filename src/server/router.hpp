@@ -75,7 +75,8 @@ class Authenticator;  // server/auth.hpp: sessions, CSRF, device certificates
 /// 500 with a generic message (details logged, never personal data). A path no route
 /// matches answers 401 to an anonymous caller (no route discovery) and 404 to a logged-in
 /// person or a device. Every response carries Strict-Transport-Security,
-/// Content-Security-Policy "default-src 'none'; frame-ancestors 'none'",
+/// Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" (unless the
+/// handler set its own: only the printable citation does, to show its data: images),
 /// X-Content-Type-Options nosniff and Cache-Control no-store.
 ///
 /// Threading: routes are registered before the server starts; handlers run on httplib's

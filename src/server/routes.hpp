@@ -9,6 +9,8 @@
 //   POST /api/v1/ingest/records              [device]
 //   POST /api/v1/search/reads, /api/v1/search/timeline   [investigator]
 //   POST /api/v1/evidence/{key}/{file}       [investigator, reviewer, supervisor]
+//   GET  /api/v1/review/queue, POST /api/v1/review/{key}, POST /api/v1/citations/{key}
+//                                            [reviewer, supervisor]
 //   GET  /api/v1/audit, /api/v1/audit/verify [auditor]
 //   GET  /api/v1/stats/transparency          [auditor, supervisor, admin]
 // Personal data (plate text) travels only in request bodies, never in URLs.
@@ -28,6 +30,8 @@ void register_admin_routes(Router& router, ServerContext& context, AuditLog& aud
 void register_ingest_routes(Router& router, ServerContext& context, AuditLog& audit);
 /// Plate search, movement timeline, evidence download (server/search_routes.cpp).
 void register_search_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// Review queue, review decisions, citation export (server/review_routes.cpp).
+void register_review_routes(Router& router, ServerContext& context, AuditLog& audit);
 /// Audit log, chain verification, transparency statistics (server/audit_routes.cpp).
 void register_audit_routes(Router& router, ServerContext& context, AuditLog& audit);
 

@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "server/evidence_vault.hpp"
 #include "server/ingest.hpp"
+#include "server/json_body.hpp"
 #include "server/plate_search.hpp"
 #include "server/purpose.hpp"
 #include "server/routes.hpp"
@@ -21,39 +22,6 @@ namespace roadwarden::server {
 namespace {
 
 using nlohmann::json;
-
-void answer(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-/// Characters (UTF-8 code points) of a valid UTF-8 string.
-std::size_t code_points(const std::string& s) {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-/// The request body as a JSON object whose keys are all in `allowed`.
-json body_object(const httplib::Request& req, std::initializer_list<std::string_view> allowed) {
-  const json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    throw InvalidInput("the request body must be a JSON object");
-  }
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      throw InvalidInput(fmt::format("unknown field '{}'", key.size() <= 32 ? key : "…"));
-    }
-  }
-  return body;
-}
-
-/// A string field; std::nullopt when absent or null.
-std::optional<std::string> string_field(const json& body, const char* name) {
-  const auto it = body.find(name);
-  if (it == body.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) throw InvalidInput(fmt::format("'{}' must be a string", name));
-  return it->get<std::string>();
-}
 
 /// Purpose (a code of kSearchPurposes) and case number (1–64) — required for every search
 /// and evidence view.
@@ -140,19 +108,6 @@ PlateQuery plate_query(const json& body) {
                   q.query.from ? to_iso8601(*q.query.from) : "-",
                   q.query.to ? to_iso8601(*q.query.to) : "-", cameras.empty() ? "any" : cameras);
   return q;
-}
-
-/// metadata.read.confidence of a stored manifest, or null.
-json read_confidence(const std::string& manifest) {
-  const json record = json::parse(manifest, nullptr, false);
-  if (!record.is_object()) return nullptr;
-  const auto metadata = record.find("metadata");
-  if (metadata == record.end() || !metadata->is_object()) return nullptr;
-  const auto read = metadata->find("read");
-  if (read == metadata->end() || !read->is_object()) return nullptr;
-  const auto confidence = read->find("confidence");
-  if (confidence == read->end() || !confidence->is_number()) return nullptr;
-  return *confidence;
 }
 
 store::AuditEntry audit_entry(const Caller& caller, std::string action, std::string target,

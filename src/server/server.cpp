@@ -25,6 +25,7 @@ Server::Server(DataDir data, ServerOptions options, const Clock& clock) {
   register_admin_routes(*router_, *context_, *audit_);
   register_ingest_routes(*router_, *context_, *audit_);
   register_search_routes(*router_, *context_, *audit_);
+  register_review_routes(*router_, *context_, *audit_);
   register_audit_routes(*router_, *context_, *audit_);
   retention_ = std::make_unique<RetentionWorker>(*context_, *audit_);
 }

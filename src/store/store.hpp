@@ -121,6 +121,10 @@ class Store {
   /// Plate reads (records with a read_at) matching `query`, with their files. Query values
   /// are bound as parameters, never spliced into SQL.
   [[nodiscard]] virtual std::vector<IngestedRecord> search_reads(const ReadQuery& query) const = 0;
+  /// Violations awaiting review (review_status pending), with their files, oldest first
+  /// (received_at ascending, then id); at most `limit` rows, none when limit <= 0. The
+  /// review queue of server/review_routes.cpp.
+  [[nodiscard]] virtual std::vector<IngestedRecord> review_queue(int limit) const = 0;
 
   /// Appends an audit entry: sets seq (last + 1), prev_hash (the last entry's hash, or 64
   /// zeros) and hash (audit_entry_hash) atomically, so concurrent appends form one chain.

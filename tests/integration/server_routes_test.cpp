@@ -37,7 +37,9 @@ TEST_F(RouteScanner, EveryRouteRegistersTheDocumentedGroups) {
   for (const RouteInfo& r : server_->routes()) have.push_back(r.method + " " + r.pattern);
   for (const char* expected :
        {"GET /api/v1/health", "POST /api/v1/login", "POST /api/v1/logout", "GET /api/v1/me",
-        "GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/devices", "POST /api/v1/devices"}) {
+        "GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/devices", "POST /api/v1/devices",
+        "GET /api/v1/review/queue", "POST /api/v1/review/([^/]+)",
+        "POST /api/v1/citations/([^/]+)"}) {
     EXPECT_NE(std::find(have.begin(), have.end(), expected), have.end()) << expected;
   }
   for (const RouteInfo& r : server_->routes()) {

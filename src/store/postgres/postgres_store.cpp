@@ -1044,6 +1044,19 @@ LIMIT $6)sql",
     });
   }
 
+  [[nodiscard]] std::vector<IngestedRecord> review_queue(int limit) const override {
+    if (limit <= 0) return {};
+    return guarded("read the review queue", [&] {
+      Snapshot tx(*conn_);
+      return with_files(
+          tx, Params().integer(limit).exec(
+                  tx, fmt::format("SELECT {} FROM records WHERE review_status = 'pending' "
+                                  "ORDER BY received_at_ms, id LIMIT $1",
+                                  kRecordColumns)
+                          .c_str()));
+    });
+  }
+
   // ---- Audit ----------------------------------------------------------------------------
 
   AuditEntry append_audit(AuditEntry entry) override {

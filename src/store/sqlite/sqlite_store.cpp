@@ -868,6 +868,24 @@ UPDATE records SET review_status = ?2, reviewed_at_ms = ?3, review_reason = ?4 W
     return out;
   }
 
+  [[nodiscard]] std::vector<IngestedRecord> review_queue(int limit) const override {
+    if (limit <= 0) return {};
+    const std::string sql = fmt::format(
+        "SELECT {} FROM records WHERE review_status = 'pending' "
+        "ORDER BY received_at_ms, id LIMIT ?1",
+        kRecordColumns);
+    const std::lock_guard lock(mutex_);
+    const ReadSnapshot snapshot(conn_);
+    std::vector<IngestedRecord> out;
+    {
+      Statement q(conn_, sql.c_str());
+      q.bind_int64(1, limit);
+      while (q.step("read the review queue")) out.push_back(read_record(q, conn_));
+    }
+    for (IngestedRecord& r : out) r.files = files_of(r.id);
+    return out;
+  }
+
   // ---- Audit log -----------------------------------------------------------------------------
 
   AuditEntry append_audit(AuditEntry entry) override {

@@ -773,6 +773,30 @@ TEST_P(ServerStoreTest, ReviewOfAViolationIsStoredAndMayChangeBetweenConfirmedAn
   expect_same_record(found[0], got);
 }
 
+TEST_P(ServerStoreTest, ReviewQueueHoldsPendingViolationsOldestFirstUpToTheLimit) {
+  add_site_and_camera(store());
+  IngestedRecord read = plate_read(1, "01A123BC", 1000);
+  IngestedRecord newer = violation(2, "red_light", 9000);
+  IngestedRecord older = violation(3, "seatbelt", 5000);
+  IngestedRecord decided = violation(4, "red_light", 2000);
+  for (IngestedRecord* r : {&read, &newer, &older, &decided}) {
+    ASSERT_EQ(store().ingest_record(*r), IngestOutcome::stored);
+  }
+  ASSERT_TRUE(store().set_review(key(4), ReviewStatus::confirmed, UtcTime{9500}, ""));
+
+  const std::vector<IngestedRecord> queue = store().review_queue(10);
+  ASSERT_EQ(queue.size(), 2U);
+  expect_same_record(queue[0], older);
+  expect_same_record(queue[1], newer);
+  ASSERT_EQ(store().review_queue(1).size(), 1U);
+  EXPECT_EQ(store().review_queue(1)[0].key, key(3));
+  EXPECT_TRUE(store().review_queue(0).empty());
+
+  ASSERT_TRUE(store().set_review(key(3), ReviewStatus::rejected, UtcTime{9600}, "glare"));
+  ASSERT_EQ(store().review_queue(10).size(), 1U);
+  EXPECT_EQ(store().review_queue(10)[0].key, key(2));
+}
+
 TEST_P(ServerStoreTest, ReviewOfUnknownKeyChangesNothingAndAnswersFalse) {
   add_site_and_camera(store());
   IngestedRecord v = violation(1, "red_light", 2000);
