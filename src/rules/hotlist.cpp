@@ -77,23 +77,6 @@ std::string normalise_reason(std::string_view text) {
   return std::string(r);
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-Compatible
-/// Low-Level Date Algorithms", days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-unsigned days_in_month(std::int64_t y, unsigned m) {
-  static constexpr unsigned days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /// Splits one CSV record (no line end) into fields; throws InvalidInput on a bad quote.
 std::vector<std::string> split_csv(std::string_view line) {
   std::vector<std::string> fields;
@@ -166,53 +149,10 @@ std::string normalise_hotlist_plate(std::string_view text) {
 }
 
 UtcTime parse_rfc3339_utc(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS = 19 characters, then [.f{1,9}] and Z.
-  const auto bad = [] {
-    return InvalidInput(
-        "The time is not RFC 3339 UTC of the form 2026-03-01T00:00:00Z (fraction optional).");
-  };
-  if (text.size() < 20) throw bad();
-  const auto num = [&](std::size_t at, std::size_t n) {
-    std::int64_t v = 0;
-    for (std::size_t k = at; k < at + n; ++k) {
-      if (!is_digit(text[k])) throw bad();
-      v = v * 10 + (text[k] - '0');
-    }
-    return v;
-  };
-  if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') {
-    throw bad();
-  }
-  const std::int64_t year = num(0, 4);
-  const std::int64_t month = num(5, 2);
-  const std::int64_t day = num(8, 2);
-  const std::int64_t hour = num(11, 2);
-  const std::int64_t minute = num(14, 2);
-  const std::int64_t second = num(17, 2);
-  std::size_t i = 19;
-  std::int64_t ms = 0;
-  if (text[i] == '.') {
-    ++i;
-    const std::size_t start = i;
-    while (i < text.size() && is_digit(text[i])) {
-      if (i - start < 3) ms = ms * 10 + (text[i] - '0');
-      ++i;
-    }
-    const std::size_t digits = i - start;
-    if (digits == 0 || digits > 9) throw bad();
-    for (std::size_t k = digits; k < 3; ++k) ms *= 10;
-  }
-  if (i + 1 != text.size() || text[i] != 'Z') {
-    throw InvalidInput("The time must be UTC, ending in 'Z' (no offset such as +05:00).");
-  }
-  if (month < 1 || month > 12 || day < 1 ||
-      day > days_in_month(year, static_cast<unsigned>(month)) || hour > 23 || minute > 59 ||
-      second > 59) {
-    throw InvalidInput("The time names a date or time of day that does not exist.");
-  }
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  return UtcTime{((days * 24 + hour) * 60 + minute) * 60'000 + second * 1000 + ms};
+  if (const auto t = parse_rfc3339(text, Rfc3339Form::utc)) return *t;
+  throw InvalidInput(
+      "The time is not RFC 3339 UTC of the form 2026-03-01T00:00:00Z (fraction optional, no "
+      "offset such as +05:00, a date and time of day that exist).");
 }
 
 HotlistImport import_hotlist_csv(std::string_view text) {

@@ -14,26 +14,6 @@ namespace roadwarden::rules {
 
 namespace {
 
-/// Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian); Howard Hinnant's
-/// days_from_civil (http://howardhinnant.github.io/date_algorithms.html).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool leap_year(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int days_in_month(int y, int m) {
-  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && leap_year(y) ? 29 : kDays[m - 1];
-}
-
 bool blank(char c) {
   return c == ' ' || c == '\t';
 }
@@ -120,31 +100,7 @@ bool valid_approach_id(std::string_view id) {
 }
 
 std::optional<UtcTime> parse_feed_time(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS.mmmZ: 24 characters, fixed positions.
-  if (text.size() != 24) return std::nullopt;
-  static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
-  for (std::size_t i = 0; i < kShape.size(); ++i) {
-    if (kShape[i] == 'd') {
-      if (text[i] < '0' || text[i] > '9') return std::nullopt;
-    } else if (text[i] != kShape[i]) {
-      return std::nullopt;
-    }
-  }
-  const auto num = [&](std::size_t pos, std::size_t n) {
-    int v = 0;
-    for (std::size_t k = 0; k < n; ++k) v = v * 10 + (text[pos + k] - '0');
-    return v;
-  };
-  const int year = num(0, 4), month = num(5, 2), day = num(8, 2);
-  const int hour = num(11, 2), minute = num(14, 2), second = num(17, 2), milli = num(20, 3);
-  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
-    return std::nullopt;
-  }
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second;
-  return UtcTime{secs * 1000 + milli};
+  return parse_rfc3339(text, Rfc3339Form::utc_milliseconds);
 }
 
 std::optional<PhaseChange> parse_phase_line(std::string_view line, std::size_t line_number) {

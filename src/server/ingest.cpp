@@ -82,16 +82,6 @@ std::pair<std::string, std::map<std::string, std::string>> header_params(std::st
   return {head, params};
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
 const json* find(const json& object, const char* name) {
   const auto it = object.find(name);
   return it == object.end() ? nullptr : &*it;
@@ -122,76 +112,9 @@ bool valid_evidence_file_name(std::string_view name) {
 }
 
 UtcTime parse_rfc3339(std::string_view text, std::string_view field) {
-  const auto bad = [&]() {
-    return InvalidInput(
-        fmt::format("'{}' is not an RFC 3339 time such as 2026-11-29T20:55:42.123Z.", field));
-  };
-  std::size_t i = 0;
-  auto digits = [&](std::size_t n) -> int {
-    if (i + n > text.size()) throw bad();
-    int v = 0;
-    for (std::size_t k = 0; k < n; ++k) {
-      const char c = text[i + k];
-      if (c < '0' || c > '9') throw bad();
-      v = v * 10 + (c - '0');
-    }
-    i += n;
-    return v;
-  };
-  auto expect = [&](std::string_view any_of) {
-    if (i >= text.size() || any_of.find(text[i]) == std::string_view::npos) throw bad();
-    ++i;
-  };
-  const int year = digits(4);
-  expect("-");
-  const int month = digits(2);
-  expect("-");
-  const int day = digits(2);
-  expect("Tt");
-  const int hour = digits(2);
-  expect(":");
-  const int minute = digits(2);
-  expect(":");
-  const int second = digits(2);
-  std::int64_t millis = 0;
-  if (i < text.size() && text[i] == '.') {
-    ++i;
-    int n = 0;
-    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-      if (n < 3) millis = millis * 10 + (text[i] - '0');
-      ++n;
-      ++i;
-    }
-    if (n == 0 || n > 9) throw bad();
-    for (int k = n; k < 3; ++k) millis *= 10;
-  }
-  std::int64_t offset_minutes = 0;
-  if (i < text.size() && (text[i] == 'Z' || text[i] == 'z')) {
-    ++i;
-  } else if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
-    const int sign = text[i] == '-' ? -1 : 1;
-    ++i;
-    const int oh = digits(2);
-    expect(":");
-    const int om = digits(2);
-    if (oh > 23 || om > 59) throw bad();
-    offset_minutes = sign * (oh * 60 + om);
-  } else {
-    throw bad();
-  }
-  if (i != text.size()) throw bad();
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] ||
-      (month == 2 && day == 29 && !leap) || hour > 23 || minute > 59 || second > 60) {
-    throw bad();
-  }
-  const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds =
-      days * 86400 + hour * 3600 + minute * 60 + std::min(second, 59) - offset_minutes * 60;
-  if (seconds < 0) throw bad();
-  return UtcTime{seconds * 1000 + millis};
+  if (const auto t = roadwarden::parse_rfc3339(text, Rfc3339Form::any_zone)) return *t;
+  throw InvalidInput(
+      fmt::format("'{}' is not an RFC 3339 time such as 2026-11-29T20:55:42.123Z.", field));
 }
 
 std::vector<MultipartPart> parse_multipart(std::string_view content_type, std::string_view body) {
