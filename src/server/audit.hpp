@@ -33,6 +33,24 @@ class AuditLog {
   std::mutex mutex_;  // guards appends and head_file_ writes
 };
 
+/// Runs `read` (a query of personal data returning a container of results) and appends
+/// `entry` with outcome "ok" and result_count = the number of results, or outcome "failed"
+/// when `read` throws (the exception is then rethrown): a read is never unaudited.
+template <typename Read>
+auto audited_read(AuditLog& audit, store::AuditEntry entry, Read&& read) {
+  try {
+    auto results = read();
+    entry.result_count = static_cast<std::int64_t>(results.size());
+    entry.outcome = "ok";
+    audit.append(std::move(entry));
+    return results;
+  } catch (...) {
+    entry.outcome = "failed";
+    audit.append(std::move(entry));
+    throw;
+  }
+}
+
 /// One problem found by verify_audit.
 struct AuditProblem {
   std::int64_t seq = 0;  ///< entry where the chain breaks (0 for the head file)

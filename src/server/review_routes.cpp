@@ -111,18 +111,9 @@ void handle_queue(ServerContext& context, AuditLog& audit, const httplib::Reques
       throw InvalidInput(fmt::format("'limit' must be an integer from 1 to {}", kMaxQueueLimit));
     }
   }
-  store::AuditEntry entry = audit_entry(caller, "review_queue", fmt::format("limit={}", limit));
-  std::vector<store::IngestedRecord> records;
-  try {
-    records = context.store.review_queue(limit);
-  } catch (...) {
-    entry.outcome = "failed";
-    audit.append(std::move(entry));
-    throw;
-  }
-  entry.result_count = static_cast<std::int64_t>(records.size());
-  entry.outcome = "ok";
-  audit.append(std::move(entry));
+  const std::vector<store::IngestedRecord> records =
+      audited_read(audit, audit_entry(caller, "review_queue", fmt::format("limit={}", limit)),
+                   [&] { return context.store.review_queue(limit); });
   json items = json::array();
   for (const store::IngestedRecord& r : records) {
     json files = json::array();

@@ -122,22 +122,11 @@ store::AuditEntry audit_entry(const Caller& caller, std::string action, std::str
   return entry;
 }
 
-/// Runs a store query with its audit entry: outcome "ok" with the count, or "failed".
+/// Runs a plate-read search with its audit entry (audited_read).
 std::vector<store::IngestedRecord> audited_search(ServerContext& context, AuditLog& audit,
                                                   store::AuditEntry entry,
                                                   const store::ReadQuery& query) {
-  std::vector<store::IngestedRecord> records;
-  try {
-    records = context.store.search_reads(query);
-  } catch (...) {
-    entry.outcome = "failed";
-    audit.append(std::move(entry));
-    throw;
-  }
-  entry.result_count = static_cast<std::int64_t>(records.size());
-  entry.outcome = "ok";
-  audit.append(std::move(entry));
-  return records;
+  return audited_read(audit, std::move(entry), [&] { return context.store.search_reads(query); });
 }
 
 void handle_search(ServerContext& context, AuditLog& audit, const httplib::Request& req,
