@@ -112,6 +112,9 @@ std::string server_toml(const std::vector<std::string>& hosts, const std::string
 # purge_interval_seconds = {purge}
 # Largest upload body accepted from a camera agent, in MiB (larger: 413).
 # max_upload_mb = {upload}
+# Serials of enrolled devices that are roadside message boards (docs/message-board.md): they
+# may read the board feed and never upload.
+# board_devices = []
 )",
       fmt::arg("hosts", fmt::join(hosts, ", ")), fmt::arg("database", database_line),
       fmt::arg("bind", d.bind_address), fmt::arg("port", d.port),

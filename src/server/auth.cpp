@@ -219,6 +219,15 @@ std::optional<ActiveSession> Authenticator::session(const std::string& token, Ut
   return ActiveSession{std::move(*s), std::move(*user)};
 }
 
+bool Authenticator::session_alive(const std::string& token_hash, UtcTime now) const {
+  const std::optional<store::Session> s = store_.session(token_hash);
+  if (!s) return false;
+  if (now.unix_ms - s->last_seen.unix_ms > ms(options_.session_idle)) return false;
+  if (now.unix_ms - s->created_at.unix_ms > ms(options_.session_max)) return false;
+  const std::optional<store::User> user = store_.user_by_id(s->user_id);
+  return user && !user->disabled && user->role != store::Role::device;
+}
+
 void Authenticator::logout(const std::string& token_hash, const std::string& username,
                            const std::string& role) {
   store_.delete_session(token_hash);

@@ -100,6 +100,12 @@ class Authenticator {
   /// expired or idle session is deleted. std::nullopt otherwise.
   std::optional<ActiveSession> session(const std::string& token, UtcTime now);
 
+  /// True when the session of `token_hash` (token_hash()) still exists, its user is enabled,
+  /// it has been used within `session_idle` and is younger than `session_max`. Unlike
+  /// session() it does NOT refresh last_seen, so a long-running stream checking it does not
+  /// keep an unattended session alive (the event stream, server/live_routes.cpp).
+  [[nodiscard]] bool session_alive(const std::string& token_hash, UtcTime now) const;
+
   /// Ends the session of `token_hash` and audits "logout" for `username`.
   void logout(const std::string& token_hash, const std::string& username, const std::string& role);
 

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/time.hpp"
 #include "crypto/crypto.hpp"
@@ -27,6 +28,10 @@ struct ServerOptions {
   std::chrono::minutes rejected_violation_retention{72 * 60};  ///< after rejection; >= 1 minute
   std::chrono::seconds purge_interval{60};                     ///< how often retention runs
   std::size_t max_upload_bytes = 64u << 20;                    ///< larger ingest bodies get 413
+  /// Serials (lower-case hex, as GET /api/v1/devices lists them) of enrolled devices that are
+  /// roadside message boards: they may read GET /api/v1/boards/feed and may never upload
+  /// (docs/message-board.md). Empty by default: no device reads the board feed.
+  std::vector<std::string> board_devices;
 };
 
 /// Reads ServerOptions from `file` (DATA_DIR/server.toml; every key is listed, commented,

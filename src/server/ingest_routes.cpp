@@ -7,6 +7,7 @@
 // tombstoned key, a store error) are removed again.
 //
 // Assumes one server process per data directory: the per-key lock is in memory.
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <memory>
@@ -68,10 +69,11 @@ class KeyLocks {
 
 /// What the ingest handler keeps between requests.
 struct IngestState {
-  IngestState(ServerContext& c, AuditLog& a)
-      : context(c), audit(a), vault(c.data.evidence(), c.evidence_key) {}
+  IngestState(ServerContext& c, AuditLog& a, LiveFeeds& l)
+      : context(c), audit(a), live(l), vault(c.data.evidence(), c.evidence_key) {}
   ServerContext& context;
   AuditLog& audit;
+  LiveFeeds& live;  // hotlist matching and live streams of stored records
   EvidenceVault vault;
   KeyLocks locks;
 };
@@ -96,6 +98,10 @@ void handle_ingest(IngestState& state, const httplib::Request& req, httplib::Res
   ServerContext& context = state.context;
   if (!caller.device) throw PermissionDenied("only a camera agent may upload records");
   const store::Device& device = *caller.device;
+  // A roadside message board (ServerOptions::board_devices) only reads its feed.
+  const std::vector<std::string>& boards = context.options.board_devices;
+  if (std::find(boards.begin(), boards.end(), device.serial) != boards.end())
+    throw PermissionDenied("a message board may not upload records");
   // docs/edge-upload.md: the certificate must belong to an enrolled, ACTIVE camera. A camera
   // switched off in the registry uploads nothing, whatever its agent still holds.
   const std::optional<store::Camera> camera = context.store.camera(device.camera_id);
@@ -218,6 +224,14 @@ void handle_ingest(IngestState& state, const httplib::Request& req, httplib::Res
 
   switch (outcome) {
     case store::IngestOutcome::stored:
+      // Stored and durable: the answer is 201 whatever the live side does. Alerts are
+      // raised before answering, so an alert is never later than the agent's receipt.
+      try {
+        state.live.on_ingested(record);
+      } catch (const std::exception& e) {
+        spdlog::error("ingest of record {}: hotlist matching or live publishing failed: {}",
+                      record.key, e.what());
+      }
       answer(res, 201, {{"status", "stored"}, {"key", record.key}});
       return;
     case store::IngestOutcome::duplicate:  // a key purged by retention (tombstone)
@@ -234,8 +248,9 @@ void handle_ingest(IngestState& state, const httplib::Request& req, httplib::Res
 
 }  // namespace
 
-void register_ingest_routes(Router& router, ServerContext& context, AuditLog& audit) {
-  auto state = std::make_shared<IngestState>(context, audit);
+void register_ingest_routes(Router& router, ServerContext& context, AuditLog& audit,
+                            LiveFeeds& live) {
+  auto state = std::make_shared<IngestState>(context, audit, live);
   router.add("POST", "/api/v1/ingest/records", "/api/v1/ingest/records", AccessRule::device(),
              [state](const httplib::Request& req, httplib::Response& res, const Caller& caller) {
                handle_ingest(*state, req, res, caller);

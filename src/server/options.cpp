@@ -99,6 +99,17 @@ ServerOptions load_server_options(const std::filesystem::path& path) {
       static_cast<std::size_t>(
           k.integer("max_upload_mb", static_cast<long long>(o.max_upload_bytes >> 20), 1, 4096))
       << 20;
+  if (const toml::value* v = k.get("board_devices")) {
+    if (!v->is_array()) k.fail("board_devices", "must be an array of device serials");
+    for (const toml::value& item : v->as_array()) {
+      if (!item.is_string()) k.fail("board_devices", "must be an array of device serials");
+      const std::string serial = item.as_string().str;
+      if (serial.empty() || serial.size() > 64 ||
+          serial.find_first_not_of("0123456789abcdef") != std::string::npos)
+        k.fail("board_devices", "each serial must be 1-64 lower-case hex digits");
+      o.board_devices.push_back(serial);
+    }
+  }
   k.reject_unknown();
   return o;
 }

@@ -1,5 +1,6 @@
 #include "server/router.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include <spdlog/spdlog.h>
@@ -134,6 +135,11 @@ Router::Router(httplib::Server& http, Authenticator& auth) : http_(http), auth_(
                                  std::exception_ptr) { answer_error(res, 500, "internal error"); });
 }
 
+bool Router::is_board_device(const store::Device& device) const {
+  const std::vector<std::string>& boards = auth_.options().board_devices;
+  return std::find(boards.begin(), boards.end(), device.serial) != boards.end();
+}
+
 bool Router::before_body(const httplib::Request& req, httplib::Response& res,
                          const AccessRule& rule) {
   bool go_on = false;
@@ -145,6 +151,14 @@ bool Router::before_body(const httplib::Request& req, httplib::Response& res,
       const Credentials c = credentials(req);
       if (c.token.empty() || !auth_.session(c.token, now))
         return answer_error(res, 401, "authentication required");
+    } else if (rule.kind == AccessRule::Kind::board) {
+      // A person's session first (roles are checked after), else a message board's device.
+      const Credentials c = credentials(req);
+      if (c.token.empty() || !auth_.session(c.token, now)) {
+        const std::optional<store::Device> d = auth_.device(req.ssl);
+        if (!d) return answer_error(res, 401, "authentication required");
+        if (!is_board_device(*d)) return answer_error(res, 403, "forbidden");
+      }
     } else if (rule.kind == AccessRule::Kind::device && !auth_.device(req.ssl)) {
       const Credentials c = credentials(req);
       const bool person = !c.token.empty() && auth_.session(c.token, now);
@@ -169,9 +183,11 @@ bool Router::before_body(const httplib::Request& req, httplib::Response& res,
 
 void Router::add(std::string method, std::string pattern, std::string example, AccessRule rule,
                  Handler handler) {
-  if (rule.kind == AccessRule::Kind::person && rule.roles.empty())
+  const bool people_rule =
+      rule.kind == AccessRule::Kind::person || rule.kind == AccessRule::Kind::board;
+  if (people_rule && rule.roles.empty())
     throw InvalidInput("route " + method + " " + pattern + ": a person rule needs roles");
-  if (rule.kind == AccessRule::Kind::person && rule.roles.count(store::Role::device))
+  if (people_rule && rule.roles.count(store::Role::device))
     throw InvalidInput("route " + method + " " + pattern + ": devices are not people");
   for (const RouteInfo& r : routes_) {
     if (r.method == method && r.pattern == pattern)
@@ -203,6 +219,25 @@ void Router::add(std::string method, std::string pattern, std::string example, A
             return answer_error(res, 403, "missing or wrong X-CSRF-Token header");
           caller.session_token_hash = s->session.token_hash;
           caller.user = std::move(s->user);
+          break;
+        }
+        case AccessRule::Kind::board: {
+          const Credentials c = credentials(req);
+          std::optional<ActiveSession> s;
+          if (!c.token.empty()) s = auth_.session(c.token, now);
+          if (s) {
+            if (!rule.roles.count(s->user.role)) return answer_error(res, 403, "forbidden");
+            if (c.from_cookie && unsafe_method(req.method) &&
+                !crypto::equal_constant_time(req.get_header_value("X-CSRF-Token"),
+                                             s->session.csrf_token))
+              return answer_error(res, 403, "missing or wrong X-CSRF-Token header");
+            caller.session_token_hash = s->session.token_hash;
+            caller.user = std::move(s->user);
+            break;
+          }
+          caller.device = auth_.device(req.ssl);
+          if (!caller.device) return answer_error(res, 401, "authentication required");
+          if (!is_board_device(*caller.device)) return answer_error(res, 403, "forbidden");
           break;
         }
         case AccessRule::Kind::device: {

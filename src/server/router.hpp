@@ -24,14 +24,22 @@ struct AccessRule {
     public_route,  ///< anyone, no credentials: only health and login
     person,        ///< a logged-in person (session) whose role is in `roles`
     device,        ///< an enrolled, unrevoked camera agent (mTLS client certificate) only
+    /// a roadside message board (an enrolled, unrevoked device whose serial is listed in
+    /// ServerOptions::board_devices) or a logged-in person whose role is in `roles`: only
+    /// the board feed (docs/message-board.md). Any other device gets 403.
+    board,
   };
   Kind kind = Kind::person;
-  std::set<store::Role> roles;  ///< for Kind::person; never empty there
+  std::set<store::Role> roles;  ///< for Kind::person and Kind::board; never empty there
 
   [[nodiscard]] static AccessRule anyone() { return {Kind::public_route, {}}; }
   [[nodiscard]] static AccessRule device() { return {Kind::device, {}}; }
   [[nodiscard]] static AccessRule people(std::set<store::Role> roles) {
     return {Kind::person, std::move(roles)};
+  }
+  /// A message board's device certificate, or a person of `roles` (never empty).
+  [[nodiscard]] static AccessRule board_or(std::set<store::Role> roles) {
+    return {Kind::board, std::move(roles)};
   }
 };
 
@@ -106,6 +114,8 @@ class Router {
   /// bodies: 411), so only an enrolled device may send up to max_upload_bytes. False (and
   /// `res` filled) when refused.
   bool before_body(const httplib::Request& req, httplib::Response& res, const AccessRule& rule);
+  /// True when `device`'s serial is listed in ServerOptions::board_devices.
+  [[nodiscard]] bool is_board_device(const store::Device& device) const;
 };
 
 }  // namespace roadwarden::server

@@ -11,6 +11,9 @@
 //   POST /api/v1/evidence/{key}/{file}       [investigator, reviewer, supervisor]
 //   GET  /api/v1/review/queue, POST /api/v1/review/{key}, POST /api/v1/citations/{key}
 //                                            [reviewer, supervisor]
+//   PUT/GET /api/v1/hotlists                 [supervisor, admin]
+//   GET  /api/v1/events (text/event-stream)  [reviewer, supervisor]
+//   GET  /api/v1/boards/feed (text/plain)    [board device, supervisor]
 //   GET  /api/v1/audit, /api/v1/audit/verify [auditor]
 //   GET  /api/v1/stats/transparency          [auditor, supervisor, admin]
 // Personal data (plate text) travels only in request bodies, never in URLs.
@@ -18,6 +21,7 @@
 
 #include "server/audit.hpp"
 #include "server/context.hpp"
+#include "server/live_feeds.hpp"
 #include "server/router.hpp"
 
 namespace roadwarden::server {
@@ -26,12 +30,18 @@ namespace roadwarden::server {
 /// server/admin_routes.cpp).
 void register_account_routes(Router& router, ServerContext& context, AuditLog& audit);
 void register_admin_routes(Router& router, ServerContext& context, AuditLog& audit);
-/// Ingest of camera-agent records (docs/edge-upload.md) (server/ingest_routes.cpp).
-void register_ingest_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// Ingest of camera-agent records (docs/edge-upload.md) (server/ingest_routes.cpp); each
+/// stored record is handed to `live` (hotlist matching, live streams).
+void register_ingest_routes(Router& router, ServerContext& context, AuditLog& audit,
+                            LiveFeeds& live);
 /// Plate search, movement timeline, evidence download (server/search_routes.cpp).
 void register_search_routes(Router& router, ServerContext& context, AuditLog& audit);
 /// Review queue, review decisions, citation export (server/review_routes.cpp).
 void register_review_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// Hotlist import and summary, the live event stream and the message-board feed
+/// (server/live_routes.cpp); `live` outlives the router's server.
+void register_live_routes(Router& router, ServerContext& context, AuditLog& audit,
+                          LiveFeeds& live);
 /// Audit log, chain verification, transparency statistics (server/audit_routes.cpp).
 void register_audit_routes(Router& router, ServerContext& context, AuditLog& audit);
 

@@ -18,14 +18,16 @@ Server::Server(DataDir data, ServerOptions options, const Clock& clock) {
   context_ = std::unique_ptr<ServerContext>(
       new ServerContext{options, std::move(data), *store_, clock, std::move(key)});
   audit_ = std::make_unique<AuditLog>(*store_, clock, context_->data.audit_head());
+  live_ = std::make_unique<LiveFeeds>(context_->data.root / "hotlist.json", *audit_);
   auth_ = std::make_unique<Authenticator>(*store_, clock, options, *audit_, context_->evidence_key);
   https_ = std::make_unique<HttpsServer>(context_->data, options);
   router_ = std::make_unique<Router>(https_->http(), *auth_);
   register_account_routes(*router_, *context_, *audit_);
   register_admin_routes(*router_, *context_, *audit_);
-  register_ingest_routes(*router_, *context_, *audit_);
+  register_ingest_routes(*router_, *context_, *audit_, *live_);
   register_search_routes(*router_, *context_, *audit_);
   register_review_routes(*router_, *context_, *audit_);
+  register_live_routes(*router_, *context_, *audit_, *live_);
   register_audit_routes(*router_, *context_, *audit_);
   retention_ = std::make_unique<RetentionWorker>(*context_, *audit_);
 }
@@ -40,6 +42,7 @@ int Server::start() {
 
 void Server::stop() {
   if (retention_) retention_->stop();
+  if (live_) live_->close();  // ends every open stream, so the listener can stop
   if (https_) https_->stop();
 }
 

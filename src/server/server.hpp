@@ -10,6 +10,7 @@
 #include "server/auth.hpp"
 #include "server/context.hpp"
 #include "server/https_server.hpp"
+#include "server/live_feeds.hpp"
 #include "server/retention.hpp"
 #include "server/router.hpp"
 #include "store/store.hpp"
@@ -52,11 +53,14 @@ class Server {
   [[nodiscard]] Authenticator& auth() { return *auth_; }
   [[nodiscard]] ServerContext& context() { return *context_; }
   [[nodiscard]] RetentionWorker& retention() { return *retention_; }
+  /// The active hotlist and the live streams' hubs (tests read subscriber counts).
+  [[nodiscard]] LiveFeeds& live() { return *live_; }
 
  private:
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ServerContext> context_;
   std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<LiveFeeds> live_;  // before https_: outlives the streams it feeds
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<HttpsServer> https_;
   std::unique_ptr<Router> router_;
