@@ -110,6 +110,9 @@ std::string server_toml(const std::vector<std::string>& hosts, const std::string
 # rejected_violation_retention_minutes = {rvr}
 # How often retention runs, in seconds.
 # purge_interval_seconds = {purge}
+# Two-person review: a violation is confirmed only when a second person (reviewer or
+# supervisor, not the first) confirms it too.
+# second_review = {second_review}
 # Largest upload body accepted from a camera agent, in MiB (larger: 413).
 # max_upload_mb = {upload}
 # Serials of enrolled devices that are roadside message boards (docs/message-board.md): they
@@ -123,7 +126,8 @@ std::string server_toml(const std::vector<std::string>& hosts, const std::string
       fmt::arg("nvr", d.non_violation_retention.count()),
       fmt::arg("vr", d.violation_retention.count() / 24),
       fmt::arg("rvr", d.rejected_violation_retention.count()),
-      fmt::arg("purge", d.purge_interval.count()), fmt::arg("upload", d.max_upload_bytes >> 20));
+      fmt::arg("purge", d.purge_interval.count()), fmt::arg("second_review", d.second_review),
+      fmt::arg("upload", d.max_upload_bytes >> 20));
 }
 
 }  // namespace

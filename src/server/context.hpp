@@ -32,6 +32,9 @@ struct ServerOptions {
   /// roadside message boards: they may read GET /api/v1/boards/feed and may never upload
   /// (docs/message-board.md). Empty by default: no device reads the board feed.
   std::vector<std::string> board_devices;
+  /// Two-person review: a violation becomes confirmed only when a second person (reviewer or
+  /// supervisor) confirms it after the first; off: one confirmation confirms it.
+  bool second_review = false;
 };
 
 /// Reads ServerOptions from `file` (DATA_DIR/server.toml; every key is listed, commented,

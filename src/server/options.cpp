@@ -42,6 +42,12 @@ class Keys {
     if (x < lo || x > hi) fail(key, fmt::format("must be in {}..{}, got {}", lo, hi, x));
     return x;
   }
+  bool boolean(const std::string& key, bool current) {
+    const toml::value* v = get(key);
+    if (!v) return current;
+    if (!v->is_boolean()) fail(key, "must be true or false");
+    return v->as_boolean();
+  }
   void reject_unknown() const {
     for (const auto& [key, value] : *table_) {
       if (!used_.count(key))
@@ -95,6 +101,7 @@ ServerOptions load_server_options(const std::filesystem::path& path) {
       24 * k.integer("violation_retention_days", o.violation_retention.count() / 24, 1, 100 * 365));
   o.purge_interval = std::chrono::seconds(
       k.integer("purge_interval_seconds", o.purge_interval.count(), 1, 24 * 3600));
+  o.second_review = k.boolean("second_review", o.second_review);
   o.max_upload_bytes =
       static_cast<std::size_t>(
           k.integer("max_upload_mb", static_cast<long long>(o.max_upload_bytes >> 20), 1, 4096))

@@ -1,8 +1,10 @@
 // Review workflow and citation export (routes.hpp): the queue of violations awaiting review,
-// a reviewer's decision (confirm, or reject with a reason), and the citation of a confirmed
-// violation as JSON or as a printable HTML page with its evidence images. Every call leaves
-// one audit entry: "review_queue" (it shows plate text), "review" (the decision),
-// "export" (the citation), found or not, tampered or not.
+// a reviewer's decision (confirm, or reject with a reason) — with the server option
+// second_review, a confirmation by a second, different person after the first — and the
+// citation of a confirmed violation as JSON or as a printable HTML page with its evidence
+// images and both reviewers. Every call leaves one audit entry: "review_queue" (it shows
+// plate text), "review" (the decision), "export" (the citation), found or not, refused or
+// not, tampered or not.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -18,6 +20,7 @@
 #include "server/ingest.hpp"
 #include "server/json_body.hpp"
 #include "server/routes.hpp"
+#include "store/record_rules.hpp"
 
 namespace roadwarden::server {
 namespace {
@@ -111,21 +114,27 @@ void handle_queue(ServerContext& context, AuditLog& audit, const httplib::Reques
       throw InvalidInput(fmt::format("'limit' must be an integer from 1 to {}", kMaxQueueLimit));
     }
   }
+  // With second review on, nobody is shown their own first review to confirm again.
+  const std::string not_first_reviewer = context.options.second_review ? caller.actor() : "";
   const std::vector<store::IngestedRecord> records =
       audited_read(audit, audit_entry(caller, "review_queue", fmt::format("limit={}", limit)),
-                   [&] { return context.store.review_queue(limit); });
+                   [&] { return context.store.review_queue(limit, not_first_reviewer); });
   json items = json::array();
   for (const store::IngestedRecord& r : records) {
     json files = json::array();
     for (const store::EvidenceFile& f : r.files) files.push_back(f.name);
-    items.push_back({{"key", r.key},
-                     {"camera", r.camera_id},
-                     {"read_at", time_or_null(r.read_at)},
-                     {"received_at", to_iso8601(r.received_at)},
-                     {"violation_kind", r.violation_kind},
-                     {"text", r.plate_text},
-                     {"confidence", read_confidence(r.manifest)},
-                     {"files", files}});
+    items.push_back(
+        {{"key", r.key},
+         {"camera", r.camera_id},
+         {"read_at", time_or_null(r.read_at)},
+         {"received_at", to_iso8601(r.received_at)},
+         {"violation_kind", r.violation_kind},
+         {"text", r.plate_text},
+         {"confidence", read_confidence(r.manifest)},
+         {"files", files},
+         {"review_status", store::to_string(r.review_status)},
+         {"stage",
+          r.review_status == store::ReviewStatus::awaiting_second_review ? "second" : "first"}});
   }
   answer(res, 200,
          {{"items", items},
@@ -135,21 +144,65 @@ void handle_queue(ServerContext& context, AuditLog& audit, const httplib::Reques
 
 // ---- Decision ---------------------------------------------------------------------------
 
+/// What a reviewer's decision does to a violation in its current state: the store decision
+/// to apply (a compare-and-set from the status read), or why it is refused (409).
+struct ReviewPlan {
+  store::ReviewDecision decision;
+  std::string refusal;  ///< not empty: refused with this message, nothing changed
+};
+
+/// Refusal of a second confirmation by the person who confirmed first.
+constexpr const char* kSameReviewer =
+    "the second review must be made by a different person: you confirmed this violation first";
+
+/// The decision `reviewer` (`confirm` or reject, with `reason`, at `at`) makes on `record`.
+/// Second review off: a confirmation confirms. On: a confirmation of a pending (or rejected)
+/// violation makes it awaiting_second_review; one by a different person then confirms it;
+/// the first reviewer again, or a confirmation of a confirmed violation, is refused. A
+/// rejection at either stage rejects. Throws InvalidInput when the record is not a violation.
+ReviewPlan plan_review(const store::IngestedRecord& record, bool confirm, bool second_review,
+                       const std::string& reviewer, UtcTime at, const std::string& reason) {
+  using store::ReviewStage;
+  using store::ReviewStatus;
+  store::check_reviewable(record.key, record.violation);
+  ReviewPlan plan;
+  store::ReviewDecision& d = plan.decision;
+  d.expected = record.review_status;
+  d.reviewer = reviewer;
+  d.at = at;
+  d.reason = reason;
+  const bool awaiting = record.review_status == ReviewStatus::awaiting_second_review;
+  if (!confirm) {
+    d.status = ReviewStatus::rejected;
+    d.stage = awaiting ? ReviewStage::second : ReviewStage::first;
+    return plan;
+  }
+  d.status = ReviewStatus::confirmed;
+  if (awaiting) {
+    if (reviewer != record.first_reviewer) {
+      d.stage = ReviewStage::second;
+    } else if (second_review) {
+      plan.refusal = kSameReviewer;
+    }  // else: second review is off now, so the first reviewer's confirmation suffices
+  } else if (record.review_status == ReviewStatus::confirmed) {
+    if (second_review) plan.refusal = "this violation is already confirmed";
+  } else if (second_review) {  // pending or rejected
+    d.status = ReviewStatus::awaiting_second_review;
+  }
+  return plan;
+}
+
 void handle_review(ServerContext& context, AuditLog& audit, const httplib::Request& req,
                    httplib::Response& res, const Caller& caller) {
   const std::string key = key_of(req);
   const json body = body_object(req, {"decision", "reason"});
   const std::string decision = string_field(body, "decision").value_or("");
-  store::ReviewStatus status = store::ReviewStatus::none;
-  if (decision == "confirm") {
-    status = store::ReviewStatus::confirmed;
-  } else if (decision == "reject") {
-    status = store::ReviewStatus::rejected;
-  } else {
+  if (decision != "confirm" && decision != "reject") {
     throw InvalidInput("'decision' must be \"confirm\" or \"reject\"");
   }
+  const bool confirm = decision == "confirm";
   const std::string reason = string_field(body, "reason").value_or("");
-  if (status == store::ReviewStatus::rejected &&
+  if (!confirm &&
       (code_points(reason) < kMinReasonChars || code_points(reason) > kMaxReasonChars)) {
     throw InvalidInput(fmt::format("a rejection needs a 'reason' of {} to {} characters",
                                    kMinReasonChars, kMaxReasonChars));
@@ -162,32 +215,65 @@ void handle_review(ServerContext& context, AuditLog& audit, const httplib::Reque
     throw InvalidInput("'reason' must not hold control characters");
   }
   store::AuditEntry entry = audit_entry(caller, "review", key);
-  const UtcTime now = context.clock.now();
-  bool found = false;
-  try {
-    found = context.store.set_review(key, status, now, reason);
-  } catch (const InvalidInput&) {
-    entry.outcome = "refused";
+  bool audited = false;
+  const auto finish = [&](const std::string& outcome) {
+    audited = true;
+    entry.outcome = outcome;
     audit.append(std::move(entry));
+  };
+  const UtcTime now = context.clock.now();
+  // A decision is a compare-and-set from the status read here; when another reviewer
+  // decided in between (status_changed), it is planned again from the new state.
+  constexpr int kAttempts = 3;
+  try {
+    for (int attempt = 1;; ++attempt) {
+      const std::optional<store::IngestedRecord> record = context.store.record_by_key(key);
+      if (!record) {
+        finish("not_found");
+        answer(res, 404, {{"error", "no such record"}});
+        return;
+      }
+      const ReviewPlan plan =
+          plan_review(*record, confirm, context.options.second_review, caller.actor(), now, reason);
+      if (!plan.refusal.empty()) {
+        finish("refused");
+        answer(res, 409, {{"error", plan.refusal}});
+        return;
+      }
+      switch (context.store.set_review(key, plan.decision)) {
+        case store::ReviewOutcome::applied:
+          entry.result_count = 1;
+          finish(store::to_string(plan.decision.status));
+          answer(res, 200,
+                 {{"key", key},
+                  {"review_status", store::to_string(plan.decision.status)},
+                  {"reviewed_at", to_iso8601(now)}});
+          return;
+        case store::ReviewOutcome::not_found:  // purged meanwhile
+          finish("not_found");
+          answer(res, 404, {{"error", "no such record"}});
+          return;
+        case store::ReviewOutcome::same_reviewer:
+          finish("refused");
+          answer(res, 409, {{"error", kSameReviewer}});
+          return;
+        case store::ReviewOutcome::status_changed:
+          if (attempt < kAttempts) continue;
+          finish("refused");
+          answer(res, 409,
+                 {{"error",
+                   "another review of this violation was recorded at the same time; reload it "
+                   "and decide again"}});
+          return;
+      }
+    }
+  } catch (const InvalidInput&) {
+    if (!audited) finish("refused");
     throw;  // not a violation: 400
   } catch (...) {
-    entry.outcome = "failed";
-    audit.append(std::move(entry));
+    if (!audited) finish("failed");
     throw;
   }
-  if (!found) {
-    entry.outcome = "not_found";
-    audit.append(std::move(entry));
-    answer(res, 404, {{"error", "no such record"}});
-    return;
-  }
-  entry.outcome = store::to_string(status);
-  entry.result_count = 1;
-  audit.append(std::move(entry));
-  answer(res, 200,
-         {{"key", key},
-          {"review_status", store::to_string(status)},
-          {"reviewed_at", to_iso8601(now)}});
 }
 
 // ---- Citation ---------------------------------------------------------------------------
@@ -207,24 +293,29 @@ json citation_json(const store::IngestedRecord& r, const std::optional<store::Ca
     files.push_back(
         {{"name", f.name}, {"media_type", f.media_type}, {"size", f.size}, {"sha256", f.sha256}});
   }
-  return {{"key", r.key},
-          {"kind", r.kind},
-          {"camera", r.camera_id},
-          {"camera_name", camera ? json(camera->name) : json(nullptr)},
-          {"site", camera ? json(camera->site_id) : json(nullptr)},
-          {"created", to_iso8601(r.created_at)},
-          {"received_at", to_iso8601(r.received_at)},
-          {"read_at", time_or_null(r.read_at)},
-          {"plate", r.plate_text},
-          {"confidence", read_confidence(r.manifest)},
-          {"violation_kind", r.violation_kind},
-          {"review",
-           {{"decision", store::to_string(r.review_status)},
-            {"reviewed_at", time_or_null(r.reviewed_at)}}},
-          {"files", files},
-          {"device_serial", r.device_serial},
-          {"manifest", r.manifest},
-          {"signature", r.signature}};
+  return {
+      {"key", r.key},
+      {"kind", r.kind},
+      {"camera", r.camera_id},
+      {"camera_name", camera ? json(camera->name) : json(nullptr)},
+      {"site", camera ? json(camera->site_id) : json(nullptr)},
+      {"created", to_iso8601(r.created_at)},
+      {"received_at", to_iso8601(r.received_at)},
+      {"read_at", time_or_null(r.read_at)},
+      {"plate", r.plate_text},
+      {"confidence", read_confidence(r.manifest)},
+      {"violation_kind", r.violation_kind},
+      {"review",
+       {{"decision", store::to_string(r.review_status)},
+        {"reviewed_at", time_or_null(r.reviewed_at)},
+        {"first_reviewer", r.first_reviewer.empty() ? json(nullptr) : json(r.first_reviewer)},
+        {"first_reviewed_at", time_or_null(r.first_reviewed_at)},
+        {"second_reviewer", r.second_reviewer.empty() ? json(nullptr) : json(r.second_reviewer)},
+        {"second_reviewed_at", time_or_null(r.second_reviewed_at)}}},
+      {"files", files},
+      {"device_serial", r.device_serial},
+      {"manifest", r.manifest},
+      {"signature", r.signature}};
 }
 
 /// One decrypted evidence image of the citation page.
@@ -243,6 +334,13 @@ std::string citation_html(const json& c, const std::vector<EvidenceImage>& image
     return html_escape(v.is_string() ? v.get<std::string>() : std::string("-"));
   };
   const std::string when = c.at("read_at").is_string() ? text("read_at") : text("created");
+  const json& review = c.at("review");
+  // "name (UTC time)", or "-" when that stage has no reviewer.
+  const auto reviewer_of = [&](const char* name, const char* at) {
+    if (!review.at(name).is_string()) return std::string("-");
+    return html_escape(review.at(name).get<std::string>()) + " at " +
+           html_escape(review.at(at).is_string() ? review.at(at).get<std::string>() : "-");
+  };
   std::string html = fmt::format(
       R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Citation {key}</title>
@@ -264,6 +362,8 @@ code{{word-break:break-all}}
 <tr><th>Plate</th><td>{plate}</td></tr>
 <tr><th>Violation</th><td>{kind}</td></tr>
 <tr><th>Review</th><td>{decision} at {reviewed_at}</td></tr>
+<tr><th>First review</th><td>{first_review}</td></tr>
+<tr><th>Second review</th><td>{second_review}</td></tr>
 <tr><th>Device</th><td><code>{device}</code></td></tr>
 <tr><th>Signature (Ed25519)</th><td><code>{signature}</code></td></tr>
 </table>
@@ -278,6 +378,8 @@ code{{word-break:break-all}}
       fmt::arg("reviewed_at", html_escape(c.at("review").at("reviewed_at").is_string()
                                               ? c.at("review").at("reviewed_at").get<std::string>()
                                               : std::string("-"))),
+      fmt::arg("first_review", reviewer_of("first_reviewer", "first_reviewed_at")),
+      fmt::arg("second_review", reviewer_of("second_reviewer", "second_reviewed_at")),
       fmt::arg("device", text("device_serial")), fmt::arg("signature", text("signature")));
   for (const EvidenceImage& image : images) {
     html += fmt::format(

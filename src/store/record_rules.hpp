@@ -24,9 +24,21 @@ inline constexpr std::string_view kAuditGenesisHash =
 /// hex digits.
 [[nodiscard]] bool valid_record_key(std::string_view key);
 
-/// Throws InvalidInput unless `status` with `reason` is a decision Store::set_review may
-/// record: confirmed or rejected (never none or pending); a rejection has a non-empty reason.
-void check_review_decision(ReviewStatus status, const std::string& reason);
+/// Throws InvalidInput unless `decision` is one Store::set_review may record, whatever the
+/// record: status confirmed, rejected or awaiting_second_review (never none or pending); a
+/// rejection has a non-empty reason; the reviewer is named; and the move is allowed —
+/// first stage: any reviewed-or-pending status to confirmed or rejected, pending or
+/// rejected to awaiting_second_review; second stage: awaiting_second_review to confirmed or
+/// rejected.
+void check_review_decision(const ReviewDecision& decision);
+
+/// The outcome of `decision` on the record with `key`, whose row holds `violation`,
+/// review status `current` and `first_reviewer` (read in the store's write transaction):
+/// applied, status_changed (current is not decision.expected) or same_reviewer (a
+/// second-stage confirmation by the first reviewer). InvalidInput when it is not a violation.
+[[nodiscard]] ReviewOutcome check_review_of(const std::string& key, bool violation,
+                                            ReviewStatus current, const std::string& first_reviewer,
+                                            const ReviewDecision& decision);
 
 /// Throws InvalidInput, naming `key`, unless the record is a violation (only violations are
 /// reviewed).

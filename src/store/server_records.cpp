@@ -28,11 +28,12 @@ constexpr std::array<std::pair<Role, std::string_view>, 6> kRoleNames{{
     {Role::device, "device"},
 }};
 
-constexpr std::array<std::pair<ReviewStatus, std::string_view>, 4> kReviewStatusNames{{
+constexpr std::array<std::pair<ReviewStatus, std::string_view>, 5> kReviewStatusNames{{
     {ReviewStatus::none, "none"},
     {ReviewStatus::pending, "pending"},
     {ReviewStatus::confirmed, "confirmed"},
     {ReviewStatus::rejected, "rejected"},
+    {ReviewStatus::awaiting_second_review, "awaiting_second_review"},
 }};
 
 /// Domain tag hashed first, so an audit hash can never equal a hash of other data.
@@ -141,15 +142,43 @@ std::optional<ReviewStatus> parse_review_status(std::string_view name) {
   return std::nullopt;
 }
 
-void check_review_decision(ReviewStatus status, const std::string& reason) {
-  if (status != ReviewStatus::confirmed && status != ReviewStatus::rejected) {
-    throw InvalidInput(
-        fmt::format("A review decision must be confirmed or rejected, not {}; nothing was changed.",
-                    to_string(status)));
+void check_review_decision(const ReviewDecision& d) {
+  const auto refuse = [&](const std::string& why) {
+    throw InvalidInput(fmt::format("{}; nothing was changed.", why));
+  };
+  if (d.status != ReviewStatus::confirmed && d.status != ReviewStatus::rejected &&
+      d.status != ReviewStatus::awaiting_second_review) {
+    refuse(fmt::format(
+        "A review decision must be confirmed, rejected or awaiting_second_review, not {}",
+        to_string(d.status)));
   }
-  if (status == ReviewStatus::rejected && reason.empty()) {
-    throw InvalidInput("A rejection needs a reason; nothing was changed.");
+  if (d.status == ReviewStatus::rejected && d.reason.empty()) refuse("A rejection needs a reason");
+  if (d.reviewer.empty()) refuse("A review decision needs the reviewer's name");
+  bool allowed = false;
+  if (d.stage == ReviewStage::second) {
+    allowed = d.expected == ReviewStatus::awaiting_second_review &&
+              d.status != ReviewStatus::awaiting_second_review;
+  } else if (d.status == ReviewStatus::awaiting_second_review) {
+    allowed = d.expected == ReviewStatus::pending || d.expected == ReviewStatus::rejected;
+  } else {
+    allowed = d.expected != ReviewStatus::none;
   }
+  if (!allowed) {
+    refuse(fmt::format("A {} review cannot move a violation from {} to {}",
+                       d.stage == ReviewStage::first ? "first" : "second", to_string(d.expected),
+                       to_string(d.status)));
+  }
+}
+
+ReviewOutcome check_review_of(const std::string& key, bool violation, ReviewStatus current,
+                              const std::string& first_reviewer, const ReviewDecision& d) {
+  check_reviewable(key, violation);
+  if (current != d.expected) return ReviewOutcome::status_changed;
+  if (d.stage == ReviewStage::second && d.status == ReviewStatus::confirmed &&
+      d.reviewer == first_reviewer) {
+    return ReviewOutcome::same_reviewer;
+  }
+  return ReviewOutcome::applied;
 }
 
 void check_reviewable(const std::string& key, bool violation) {

@@ -96,16 +96,45 @@ struct EvidenceFile {
 /// keeps a rejected violation for a short period after its rejection and every other
 /// violation for the legal period (Store::purge_records).
 enum class ReviewStatus {
-  none,       ///< not a violation: never reviewed
-  pending,    ///< a violation awaiting review (every violation starts here)
-  confirmed,  ///< a reviewer confirmed the violation
-  rejected,   ///< a reviewer rejected it (with a reason)
+  none,                    ///< not a violation: never reviewed
+  pending,                 ///< a violation awaiting review (every violation starts here)
+  confirmed,               ///< a reviewer confirmed the violation (two when second review is on)
+  rejected,                ///< a reviewer rejected it (with a reason)
+  awaiting_second_review,  ///< one reviewer confirmed it; a second, different person must
+                           ///< confirm it too (server option second_review)
 };
 
-/// "none", "pending", "confirmed", "rejected" (the enumerator's name).
+/// "none", "pending", "confirmed", "rejected", "awaiting_second_review" (the enumerator's name).
 [[nodiscard]] const char* to_string(ReviewStatus status);
 /// Parses a review status name; std::nullopt when unknown.
 [[nodiscard]] std::optional<ReviewStatus> parse_review_status(std::string_view name);
+
+/// Which reviewer of a violation a review decision records (IngestedRecord::first_reviewer
+/// or second_reviewer).
+enum class ReviewStage {
+  first,   ///< the first (or only) review: a fresh decision; clears the second reviewer
+  second,  ///< the second review of a violation awaiting_second_review
+};
+
+/// One review decision for Store::set_review: a compare-and-set of the record's review status
+/// from `expected` to `status`, by `reviewer` at `at`.
+struct ReviewDecision {
+  ReviewStatus expected = ReviewStatus::pending;  ///< the status the record must have now
+  ReviewStatus status = ReviewStatus::confirmed;  ///< confirmed, rejected or awaiting_second_review
+  ReviewStage stage = ReviewStage::first;         ///< which reviewer this decision records
+  std::string reviewer;                           ///< the deciding person's username; not empty
+  UtcTime at;                                     ///< when the decision was made
+  std::string reason;  ///< mandatory for a rejection; optional for a confirmation
+};
+
+/// Result of Store::set_review.
+enum class ReviewOutcome {
+  applied,         ///< the record now holds the decision
+  not_found,       ///< no record has the key: nothing changed
+  status_changed,  ///< the record's status is no longer `expected` (someone else decided
+                   ///< first): nothing changed
+  same_reviewer,   ///< a second-stage confirmation by the first reviewer: nothing changed
+};
 
 /// One record uploaded by a camera agent (docs/edge-upload.md), as stored.
 struct IngestedRecord {
@@ -127,11 +156,16 @@ struct IngestedRecord {
   std::string violation_kind;      ///< e.g. "red_light"; empty when not a violation
   std::vector<EvidenceFile> files;
   // Review (Store::set_review). Set by the store, never by the caller: ingest_record ignores
-  // these fields and stores pending for a violation, none otherwise, with no review time
-  // or reason (and sets them so on the caller's record when stored).
+  // these fields and stores pending for a violation, none otherwise, with no review time,
+  // reason or reviewers (and sets them so on the caller's record when stored).
   ReviewStatus review_status = ReviewStatus::none;
   std::optional<UtcTime> reviewed_at;  ///< when the last review decision was made
-  std::string review_reason;           ///< the reviewer's reason (mandatory for a rejection)
+  std::string review_reason;           ///< the latest decision's reason (mandatory for a rejection)
+  std::string first_reviewer;          ///< username of the first (or only) review; "" when none
+                                       ///< (or decided before reviewers were recorded)
+  std::optional<UtcTime> first_reviewed_at;   ///< when the first review was made
+  std::string second_reviewer;                ///< username of the second review; "" when none
+  std::optional<UtcTime> second_reviewed_at;  ///< when the second review was made
 };
 
 /// Result of Store::ingest_record.

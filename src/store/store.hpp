@@ -109,22 +109,30 @@ class Store {
   [[nodiscard]] virtual std::optional<IngestedRecord> record_by_key(
       const std::string& key) const = 0;
   [[nodiscard]] virtual std::optional<IngestedRecord> record_by_id(std::int64_t id) const = 0;
-  /// Records a review decision on the violation with this key: review_status = `status`,
-  /// reviewed_at = `at`, review_reason = `reason`. Allowed: pending → confirmed or rejected,
-  /// confirmed ↔ rejected, and the same decision again (the latest decision counts: its time
-  /// and reason replace the earlier ones). Returns false (nothing changed) when no record
-  /// has this key. InvalidInput (nothing changed) when `status` is none or pending, when a
-  /// rejection has an empty reason, or when the record is not a violation. Rejected
-  /// violations are purged sooner (purge_records).
-  virtual bool set_review(const std::string& key, ReviewStatus status, UtcTime at,
-                          const std::string& reason) = 0;
+  /// Records a review decision on the violation with this key, as a compare-and-set: in one
+  /// transaction, when the record's review_status is still `decision.expected`, sets
+  /// review_status = decision.status, reviewed_at = decision.at, review_reason =
+  /// decision.reason and the stage's reviewer: stage first sets first_reviewer /
+  /// first_reviewed_at and clears the second reviewer (a fresh decision); stage second sets
+  /// second_reviewer / second_reviewed_at. So of two reviewers deciding from the same status
+  /// at once exactly one is applied; the other gets status_changed.
+  /// Returns not_found (no record has this key), status_changed (its status is no longer
+  /// `expected`), same_reviewer (a second-stage confirmation by the first reviewer) — nothing
+  /// changed in these three — or applied. InvalidInput (nothing changed) when the decision
+  /// breaks check_review_decision (store/record_rules.hpp: status none or pending, a
+  /// rejection without a reason, no reviewer, a move not allowed) or the record is not a
+  /// violation. Rejected violations are purged sooner (purge_records).
+  virtual ReviewOutcome set_review(const std::string& key, const ReviewDecision& decision) = 0;
   /// Plate reads (records with a read_at) matching `query`, with their files. Query values
   /// are bound as parameters, never spliced into SQL.
   [[nodiscard]] virtual std::vector<IngestedRecord> search_reads(const ReadQuery& query) const = 0;
-  /// Violations awaiting review (review_status pending), with their files, oldest first
-  /// (received_at ascending, then id); at most `limit` rows, none when limit <= 0. The
-  /// review queue of server/review_routes.cpp.
-  [[nodiscard]] virtual std::vector<IngestedRecord> review_queue(int limit) const = 0;
+  /// Violations awaiting review — review_status pending, or awaiting_second_review unless
+  /// their first_reviewer is `not_first_reviewer` (a person never sees their own first
+  /// review; "" excludes nobody) — with their files, oldest first (received_at ascending,
+  /// then id); at most `limit` rows, none when limit <= 0. The review queue of
+  /// server/review_routes.cpp.
+  [[nodiscard]] virtual std::vector<IngestedRecord> review_queue(
+      int limit, const std::string& not_first_reviewer) const = 0;
 
   /// Appends an audit entry: sets seq (last + 1), prev_hash (the last entry's hash, or 64
   /// zeros) and hash (audit_entry_hash) atomically, so concurrent appends form one chain.
@@ -135,11 +143,11 @@ class Store {
                                                               int limit) const = 0;
 
   /// Deletes, in one transaction, every record that retention has expired: non-violation
-  /// records with received_at < non_violation_before; pending and confirmed violations with
-  /// received_at < violation_before; rejected violations with reviewed_at < rejected_before
-  /// or received_at < violation_before (a rejected record never outlives a confirmed one).
-  /// Their keys stay as tombstones (ingest answers duplicate). Returns the deleted records,
-  /// ordered by id, with their files, so the caller deletes the files (after this returns)
+  /// records with received_at < non_violation_before; pending, awaiting_second_review and
+  /// confirmed violations with received_at < violation_before; rejected violations with reviewed_at
+  /// < rejected_before or received_at < violation_before (a rejected record never outlives a
+  /// confirmed one). Their keys stay as tombstones (ingest answers duplicate). Returns the deleted
+  /// records, ordered by id, with their files, so the caller deletes the files (after this returns)
   /// and audits the purge.
   virtual std::vector<IngestedRecord> purge_records(UtcTime non_violation_before,
                                                     UtcTime violation_before,

@@ -2,6 +2,7 @@
 // camera agent waits in the review queue, a reviewer confirms or rejects it (with a reason),
 // a confirmed violation is exported as a citation (JSON, printable HTML with its evidence
 // images), every transition is audited, and a rejected violation is purged by retention.
+// With second_review on, a first confirmation awaits a second, different person.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -141,6 +142,10 @@ TEST_F(ServerReview, ConfirmedViolationLeavesTheQueueAndIsAudited) {
   ASSERT_TRUE(stored);
   EXPECT_EQ(stored->review_status, store::ReviewStatus::confirmed);
   EXPECT_EQ(stored->reviewed_at, clock_.now());
+  // Second review is off by default: one person's confirmation is the whole review.
+  EXPECT_EQ(stored->first_reviewer, "reviewer1");
+  EXPECT_EQ(stored->first_reviewed_at, clock_.now());
+  EXPECT_EQ(stored->second_reviewer, "");
 
   const auto entries = audit_of("review");
   ASSERT_EQ(entries.size(), 1u);
@@ -251,6 +256,10 @@ TEST_F(ServerReview, ConfirmedViolationExportsAsJsonWithHashesAndSignature) {
   EXPECT_EQ(c["read_at"], "2026-11-29T20:55:41.500Z");
   EXPECT_EQ(c["review"]["decision"], "confirmed");
   EXPECT_TRUE(c["review"]["reviewed_at"].is_string());
+  EXPECT_EQ(c["review"]["first_reviewer"], "reviewer1");
+  EXPECT_EQ(c["review"]["first_reviewed_at"], c["review"]["reviewed_at"]);
+  EXPECT_TRUE(c["review"]["second_reviewer"].is_null());
+  EXPECT_TRUE(c["review"]["second_reviewed_at"].is_null());
   EXPECT_EQ(c["device_serial"], device_.serial);
   EXPECT_EQ(c["manifest"], u.record_json());
   EXPECT_TRUE(crypto::verify_signature(device_.signing_key.public_hex, u.record_json(),
@@ -329,6 +338,152 @@ TEST_F(ServerReview, RejectedViolationIsPurgedAfterItsRetentionButAConfirmedOneS
   const auto purges = audit_of("purge");
   ASSERT_EQ(purges.size(), 1u);
   EXPECT_EQ(purges[0].result_count, 1);
+}
+
+/// The same server with the option second_review = true (two-person review).
+class ServerSecondReview : public ServerReview {
+ protected:
+  void customise(ServerOptions& options) override { options.second_review = true; }
+
+  /// The review statuses of the "review" audit entries, in order.
+  std::vector<std::string> review_outcomes() {
+    std::vector<std::string> out;
+    for (const auto& e : audit_of("review")) out.push_back(e.outcome);
+    return out;
+  }
+};
+
+TEST_F(ServerSecondReview, FirstConfirmationAwaitsASecondPersonAndTheSameReviewerIsRefused) {
+  upload(violation_upload(kKey));
+  const TestSession supervisor = login(user(Role::supervisor));
+  const UtcTime first_at = clock_.now();
+  httplib::Result r = review(reviewer_, kKey, {{"decision", "confirm"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["review_status"], "awaiting_second_review");
+  auto stored = server_->store().record_by_key(kKey);
+  EXPECT_EQ(stored->review_status, store::ReviewStatus::awaiting_second_review);
+  EXPECT_EQ(stored->first_reviewer, "reviewer1");
+  EXPECT_EQ(stored->first_reviewed_at, first_at);
+
+  // The first reviewer no longer sees it; the supervisor sees it as a second review.
+  EXPECT_TRUE(queue_keys(reviewer_).empty());
+  const httplib::Result queue =
+      call(*client(), "GET", "/api/v1/review/queue?limit=10", supervisor.bearer());
+  ASSERT_TRUE(queue);
+  const json items = json::parse(queue->body)["items"];
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0]["key"], kKey);
+  EXPECT_EQ(items[0]["review_status"], "awaiting_second_review");
+  EXPECT_EQ(items[0]["stage"], "second");
+
+  // Not yet a citation, and the same person cannot be the second review.
+  EXPECT_EQ(citation(reviewer_, kKey, "json")->status, 409);
+  clock_.advance(std::chrono::minutes(5));
+  r = review(reviewer_, kKey, {{"decision", "confirm"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409) << r->body;
+  EXPECT_NE(json::parse(r->body)["error"].get<std::string>().find("different person"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(server_->store().record_by_key(kKey)->review_status,
+            store::ReviewStatus::awaiting_second_review);
+
+  clock_.advance(std::chrono::minutes(5));
+  const UtcTime second_at = clock_.now();
+  r = review(supervisor, kKey, {{"decision", "confirm"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["review_status"], "confirmed");
+  stored = server_->store().record_by_key(kKey);
+  EXPECT_EQ(stored->review_status, store::ReviewStatus::confirmed);
+  EXPECT_EQ(stored->first_reviewer, "reviewer1");
+  EXPECT_EQ(stored->first_reviewed_at, first_at);
+  EXPECT_EQ(stored->second_reviewer, "supervisor1");
+  EXPECT_EQ(stored->second_reviewed_at, second_at);
+  EXPECT_TRUE(queue_keys(supervisor).empty());
+
+  // Every transition audited, the refusal too, each with who made it.
+  EXPECT_EQ(review_outcomes(),
+            (std::vector<std::string>{"awaiting_second_review", "refused", "confirmed"}));
+  const auto entries = audit_of("review");
+  EXPECT_EQ(entries[0].actor, "reviewer1");
+  EXPECT_EQ(entries[1].actor, "reviewer1");
+  EXPECT_EQ(entries[2].actor, "supervisor1");
+  EXPECT_EQ(entries[2].target, kKey);
+}
+
+TEST_F(ServerSecondReview, CitationNamesBothReviewers) {
+  upload(violation_upload(kKey));
+  const TestSession supervisor = login(user(Role::supervisor));
+  ASSERT_EQ(review(reviewer_, kKey, {{"decision", "confirm"}})->status, 200);
+  clock_.advance(std::chrono::minutes(1));
+  ASSERT_EQ(review(supervisor, kKey, {{"decision", "confirm"}})->status, 200);
+  const auto stored = server_->store().record_by_key(kKey);
+
+  const httplib::Result r = citation(reviewer_, kKey, "json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json review_part = json::parse(r->body)["review"];
+  EXPECT_EQ(review_part["decision"], "confirmed");
+  EXPECT_EQ(review_part["first_reviewer"], "reviewer1");
+  EXPECT_EQ(review_part["first_reviewed_at"], to_iso8601(*stored->first_reviewed_at));
+  EXPECT_EQ(review_part["second_reviewer"], "supervisor1");
+  EXPECT_EQ(review_part["second_reviewed_at"], to_iso8601(*stored->second_reviewed_at));
+
+  const httplib::Result page = citation(supervisor, kKey, "html");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  EXPECT_NE(page->body.find("<tr><th>First review</th><td>reviewer1 at " +
+                            to_iso8601(*stored->first_reviewed_at) + "</td></tr>"),
+            std::string::npos);
+  EXPECT_NE(page->body.find("<tr><th>Second review</th><td>supervisor1 at " +
+                            to_iso8601(*stored->second_reviewed_at) + "</td></tr>"),
+            std::string::npos);
+}
+
+TEST_F(ServerSecondReview, RejectionAtTheSecondStageRejectsWithItsReason) {
+  upload(violation_upload(kKey));
+  const TestSession supervisor = login(user(Role::supervisor));
+  ASSERT_EQ(review(reviewer_, kKey, {{"decision", "confirm"}})->status, 200);
+  const httplib::Result r =
+      review(supervisor, kKey, {{"decision", "reject"}, {"reason", "emergency vehicle"}});
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(json::parse(r->body)["review_status"], "rejected");
+  const auto stored = server_->store().record_by_key(kKey);
+  EXPECT_EQ(stored->review_status, store::ReviewStatus::rejected);
+  EXPECT_EQ(stored->review_reason, "emergency vehicle");
+  EXPECT_EQ(stored->first_reviewer, "reviewer1");
+  EXPECT_EQ(stored->second_reviewer, "supervisor1");
+  EXPECT_TRUE(queue_keys(reviewer_).empty());
+  EXPECT_TRUE(queue_keys(supervisor).empty());
+  EXPECT_EQ(citation(supervisor, kKey, "json")->status, 409);
+  EXPECT_EQ(review_outcomes(), (std::vector<std::string>{"awaiting_second_review", "rejected"}));
+}
+
+TEST_F(ServerSecondReview, RejectionAtTheFirstStageRejectsAtOnceAndIsPurgedByRetention) {
+  upload(violation_upload(kKey));
+  ASSERT_EQ(review(reviewer_, kKey, {{"decision", "reject"}, {"reason", "glare"}})->status, 200);
+  EXPECT_EQ(server_->store().record_by_key(kKey)->review_status, store::ReviewStatus::rejected);
+  clock_.advance(std::chrono::hours(73));
+  EXPECT_EQ(server_->retention().run_once().records_purged, 1);
+  EXPECT_FALSE(server_->store().record_by_key(kKey));
+}
+
+TEST_F(ServerSecondReview, ConfirmedViolationIsNotConfirmedAgain) {
+  upload(violation_upload(kKey));
+  const TestSession supervisor = login(user(Role::supervisor));
+  ASSERT_EQ(review(reviewer_, kKey, {{"decision", "confirm"}})->status, 200);
+  ASSERT_EQ(review(supervisor, kKey, {{"decision", "confirm"}})->status, 200);
+  const httplib::Result r = review(supervisor, kKey, {{"decision", "confirm"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409) << r->body;
+  const auto stored = server_->store().record_by_key(kKey);
+  EXPECT_EQ(stored->first_reviewer, "reviewer1");
+  EXPECT_EQ(stored->second_reviewer, "supervisor1");
+  EXPECT_EQ(review_outcomes(),
+            (std::vector<std::string>{"awaiting_second_review", "confirmed", "refused"}));
 }
 
 }  // namespace

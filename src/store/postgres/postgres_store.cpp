@@ -181,6 +181,18 @@ ALTER TABLE records
 UPDATE records SET review_status = 'pending' WHERE violation;
 CREATE INDEX records_by_review ON records (review_status, reviewed_at_ms);
 )sql"},
+    Migration{4, "second review: awaiting_second_review and the reviewers of each stage", R"sql(
+ALTER TABLE records
+  DROP CONSTRAINT records_review_status_check,
+  ADD CONSTRAINT records_review_status_check
+    CHECK (review_status IN ('none', 'pending', 'confirmed', 'rejected',
+                             'awaiting_second_review')),
+  ADD COLUMN first_reviewer TEXT NOT NULL DEFAULT '',
+  ADD COLUMN first_reviewed_at_ms BIGINT,
+  ADD COLUMN second_reviewer TEXT NOT NULL DEFAULT '',
+  ADD COLUMN second_reviewed_at_ms BIGINT;
+UPDATE records SET first_reviewed_at_ms = reviewed_at_ms WHERE reviewed_at_ms IS NOT NULL;
+)sql"},
 };
 
 constexpr bool numbered_from_one() {
@@ -440,7 +452,8 @@ Device decode_device(const Columns& c) {
 constexpr const char* kRecordColumns =
     "id, key, kind, violation, camera_id, device_serial, created_at_ms, received_at_ms, "
     "manifest, signature, content_sha256, plate_text, plate_skeleton, read_at_ms, "
-    "violation_kind, review_status, reviewed_at_ms, review_reason";
+    "violation_kind, review_status, reviewed_at_ms, review_reason, first_reviewer, "
+    "first_reviewed_at_ms, second_reviewer, second_reviewed_at_ms";
 
 IngestedRecord decode_record(const Columns& c) {
   IngestedRecord r;
@@ -462,6 +475,10 @@ IngestedRecord decode_record(const Columns& c) {
   r.review_status = c.review_status(15);
   r.reviewed_at = c.optional_time(16);
   r.review_reason = c.text(17);
+  r.first_reviewer = c.text(18);
+  r.first_reviewed_at = c.optional_time(19);
+  r.second_reviewer = c.text(20);
+  r.second_reviewed_at = c.optional_time(21);
   return r;
 }
 
@@ -951,6 +968,10 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)sql");
       record.review_status = review;
       record.reviewed_at.reset();
       record.review_reason.clear();
+      record.first_reviewer.clear();
+      record.first_reviewed_at.reset();
+      record.second_reviewer.clear();
+      record.second_reviewed_at.reset();
       return IngestOutcome::stored;
     });
   }
@@ -980,28 +1001,46 @@ VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)sql");
     });
   }
 
-  bool set_review(const std::string& key, ReviewStatus status, UtcTime at,
-                  const std::string& reason) override {
-    check_review_decision(status, reason);
-    check_no_nul("review reason", reason);
+  ReviewOutcome set_review(const std::string& key, const ReviewDecision& decision) override {
+    check_review_decision(decision);
+    check_no_nul("reviewer", decision.reviewer);
+    check_no_nul("review reason", decision.reason);
     return guarded("record a review", [&] {
       pqxx::work tx(*conn_);
+      // FOR UPDATE: a concurrent reviewer of the same record waits here, then sees this
+      // decision's status, so the compare below is a compare-and-set.
       const pqxx::result found =
           Params()
               .text("record key", key)
-              .exec(tx, "SELECT violation FROM records WHERE key = $1 FOR UPDATE");
-      if (found.empty()) return false;
-      check_reviewable(key, Columns(found[0], label_, "records").boolean(0));
-      Params()
-          .text("record key", key)
-          .text("review status", to_string(status))
-          .time(at)
-          .text("review reason", reason)
-          .exec(tx,
-                "UPDATE records SET review_status = $2, reviewed_at_ms = $3, review_reason = $4 "
-                "WHERE key = $1");
+              .exec(tx,
+                    "SELECT violation, review_status, first_reviewer FROM records "
+                    "WHERE key = $1 FOR UPDATE");
+      if (found.empty()) return ReviewOutcome::not_found;
+      const Columns row(found[0], label_, "records");
+      const ReviewOutcome outcome =
+          check_review_of(key, row.boolean(0), row.review_status(1), row.text(2), decision);
+      if (outcome != ReviewOutcome::applied) return outcome;
+      const pqxx::result changed =
+          Params()
+              .text("record key", key)
+              .text("review status", to_string(decision.expected))
+              .text("review status", to_string(decision.status))
+              .time(decision.at)
+              .text("review reason", decision.reason)
+              .text("reviewer", decision.reviewer)
+              .exec(tx, decision.stage == ReviewStage::first
+                            ? "UPDATE records SET review_status = $3, reviewed_at_ms = $4, "
+                              "review_reason = $5, first_reviewer = $6, first_reviewed_at_ms = "
+                              "$4, second_reviewer = '', second_reviewed_at_ms = NULL "
+                              "WHERE key = $1 AND review_status = $2 RETURNING id"
+                            : "UPDATE records SET review_status = $3, reviewed_at_ms = $4, "
+                              "review_reason = $5, second_reviewer = $6, second_reviewed_at_ms = "
+                              "$4 WHERE key = $1 AND review_status = $2 RETURNING id");
+      if (changed.size() != 1) {
+        throw InternalError(fmt::format("The review of record {} changed no row.", key));
+      }
       tx.commit();
-      return true;
+      return ReviewOutcome::applied;
     });
   }
 
@@ -1044,16 +1083,22 @@ LIMIT $6)sql",
     });
   }
 
-  [[nodiscard]] std::vector<IngestedRecord> review_queue(int limit) const override {
+  [[nodiscard]] std::vector<IngestedRecord> review_queue(
+      int limit, const std::string& not_first_reviewer) const override {
     if (limit <= 0) return {};
+    check_no_nul("reviewer", not_first_reviewer);
     return guarded("read the review queue", [&] {
       Snapshot tx(*conn_);
       return with_files(
-          tx, Params().integer(limit).exec(
-                  tx, fmt::format("SELECT {} FROM records WHERE review_status = 'pending' "
-                                  "ORDER BY received_at_ms, id LIMIT $1",
-                                  kRecordColumns)
-                          .c_str()));
+          tx, Params()
+                  .integer(limit)
+                  .text("reviewer", not_first_reviewer)
+                  .exec(tx, fmt::format("SELECT {} FROM records WHERE review_status = 'pending' "
+                                        "OR (review_status = 'awaiting_second_review' AND "
+                                        "($2::text = '' OR first_reviewer <> $2::text)) "
+                                        "ORDER BY received_at_ms, id LIMIT $1",
+                                        kRecordColumns)
+                                .c_str()));
     });
   }
 

@@ -15,7 +15,7 @@ namespace roadwarden::store {
 /// The schema version this build creates and understands: the number of the last migration
 /// in postgres_store.cpp. Opening a database whose schema_migrations holds a higher version
 /// throws Corrupt.
-inline constexpr int kPostgresSchemaVersion = 3;
+inline constexpr int kPostgresSchemaVersion = 4;
 
 /// Key of the transaction-scoped advisory lock (pg_advisory_xact_lock) that serialises
 /// migrations of one database ("roadward" in ASCII).

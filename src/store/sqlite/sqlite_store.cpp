@@ -169,6 +169,69 @@ ALTER TABLE records ADD COLUMN review_reason TEXT NOT NULL DEFAULT '';
 UPDATE records SET review_status = 'pending' WHERE violation = 1;
 CREATE INDEX records_by_review ON records (review_status, reviewed_at_ms);
 )sql"},
+    // SQLite cannot change a CHECK constraint in place, so records is rebuilt (with
+    // evidence_files, whose foreign key names it): copy, drop, rename, re-index, and carry
+    // the AUTOINCREMENT high-water marks over so ids are never reused.
+    Migration{4, "second review: awaiting_second_review and the reviewers of each stage", R"sql(
+CREATE TABLE records_v4 (
+  id                    INTEGER PRIMARY KEY AUTOINCREMENT,
+  key                   TEXT    NOT NULL UNIQUE,
+  kind                  TEXT    NOT NULL,
+  violation             INTEGER NOT NULL CHECK (violation IN (0, 1)),
+  camera_id             TEXT    NOT NULL REFERENCES cameras (id),
+  device_serial         TEXT    NOT NULL,
+  created_at_ms         INTEGER NOT NULL,
+  received_at_ms        INTEGER NOT NULL,
+  manifest              TEXT    NOT NULL,
+  signature             TEXT    NOT NULL,
+  content_sha256        TEXT    NOT NULL,
+  plate_text            TEXT    NOT NULL,
+  plate_skeleton        TEXT    NOT NULL,
+  read_at_ms            INTEGER,
+  violation_kind        TEXT    NOT NULL,
+  review_status         TEXT    NOT NULL DEFAULT 'none'
+    CHECK (review_status IN ('none', 'pending', 'confirmed', 'rejected',
+                             'awaiting_second_review')),
+  reviewed_at_ms        INTEGER,
+  review_reason         TEXT    NOT NULL DEFAULT '',
+  first_reviewer        TEXT    NOT NULL DEFAULT '',
+  first_reviewed_at_ms  INTEGER,
+  second_reviewer       TEXT    NOT NULL DEFAULT '',
+  second_reviewed_at_ms INTEGER
+) STRICT;
+INSERT INTO records_v4 (id, key, kind, violation, camera_id, device_serial, created_at_ms,
+                        received_at_ms, manifest, signature, content_sha256, plate_text,
+                        plate_skeleton, read_at_ms, violation_kind, review_status,
+                        reviewed_at_ms, review_reason, first_reviewed_at_ms)
+SELECT id, key, kind, violation, camera_id, device_serial, created_at_ms, received_at_ms,
+       manifest, signature, content_sha256, plate_text, plate_skeleton, read_at_ms,
+       violation_kind, review_status, reviewed_at_ms, review_reason, reviewed_at_ms
+FROM records ORDER BY id;
+CREATE TABLE evidence_files_v4 (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  record_id    INTEGER NOT NULL REFERENCES records_v4 (id),
+  name         TEXT    NOT NULL,
+  media_type   TEXT    NOT NULL,
+  size         INTEGER NOT NULL,
+  sha256       TEXT    NOT NULL,
+  storage_path TEXT    NOT NULL
+) STRICT;
+INSERT INTO evidence_files_v4 SELECT id, record_id, name, media_type, size, sha256, storage_path
+FROM evidence_files ORDER BY id;
+DELETE FROM sqlite_sequence WHERE name IN ('records_v4', 'evidence_files_v4');
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT name || '_v4', seq FROM sqlite_sequence WHERE name IN ('records', 'evidence_files');
+DROP TABLE evidence_files;
+DROP TABLE records;
+ALTER TABLE records_v4 RENAME TO records;
+ALTER TABLE evidence_files_v4 RENAME TO evidence_files;
+CREATE INDEX records_by_plate_text ON records (plate_text, read_at_ms);
+CREATE INDEX records_by_plate_skeleton ON records (plate_skeleton, read_at_ms);
+CREATE INDEX records_by_camera ON records (camera_id, read_at_ms);
+CREATE INDEX records_by_received_at ON records (received_at_ms);
+CREATE INDEX records_by_review ON records (review_status, reviewed_at_ms);
+CREATE INDEX evidence_files_by_record ON evidence_files (record_id);
+)sql"},
 };
 
 static_assert(sqlite::numbered_from_one(kMigrations),
@@ -286,7 +349,8 @@ Device read_device(const Statement& q) {
 constexpr const char* kRecordColumns =
     "id, key, kind, violation, camera_id, device_serial, created_at_ms, received_at_ms, "
     "manifest, signature, content_sha256, plate_text, plate_skeleton, read_at_ms, "
-    "violation_kind, review_status, reviewed_at_ms, review_reason";
+    "violation_kind, review_status, reviewed_at_ms, review_reason, first_reviewer, "
+    "first_reviewed_at_ms, second_reviewer, second_reviewed_at_ms";
 
 /// One records row (columns kRecordColumns), without its files. Corrupt when the review
 /// status is not a known name.
@@ -315,6 +379,10 @@ IngestedRecord read_record(const Statement& q, const Connection& conn) {
   r.review_status = *status;
   r.reviewed_at = column_optional_time(q, 16);
   r.review_reason = q.column_text(17);
+  r.first_reviewer = q.column_text(18);
+  r.first_reviewed_at = column_optional_time(q, 19);
+  r.second_reviewer = q.column_text(20);
+  r.second_reviewed_at = column_optional_time(q, 21);
   return r;
 }
 
@@ -789,6 +857,10 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
     record.review_status = review;
     record.reviewed_at.reset();
     record.review_reason.clear();
+    record.first_reviewer.clear();
+    record.first_reviewed_at.reset();
+    record.second_reviewer.clear();
+    record.second_reviewed_at.reset();
     return IngestOutcome::stored;
   }
 
@@ -806,28 +878,47 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6))sql");
                        [&](Statement& q) { q.bind_int64(1, id); });
   }
 
-  bool set_review(const std::string& key, ReviewStatus status, UtcTime at,
-                  const std::string& reason) override {
-    check_review_decision(status, reason);
+  ReviewOutcome set_review(const std::string& key, const ReviewDecision& decision) override {
+    check_review_decision(decision);
     const std::lock_guard lock(mutex_);
-    Transaction tx(conn_);
+    Transaction tx(conn_);  // BEGIN IMMEDIATE: the read and the write below are one step
     {
-      Statement find(conn_, "SELECT violation FROM records WHERE key = ?1");
+      Statement find(conn_,
+                     "SELECT violation, review_status, first_reviewer FROM records WHERE key = ?1");
       find.bind_text(1, key);
-      if (!find.step("look up a record to review")) return false;
+      if (!find.step("look up a record to review")) return ReviewOutcome::not_found;
       const bool violation = find.column_int64(0) != 0;
+      const std::optional<ReviewStatus> current = parse_review_status(find.column_text(1));
+      const std::string first_reviewer = find.column_text(2);
       find.reset();
-      check_reviewable(key, violation);
+      if (!current) {
+        throw Corrupt(fmt::format("Record {} in SQLite store '{}' has an unknown review status.",
+                                  key, conn_.path()));
+      }
+      const ReviewOutcome outcome =
+          check_review_of(key, violation, *current, first_reviewer, decision);
+      if (outcome != ReviewOutcome::applied) return outcome;
     }
-    Statement update(conn_, R"sql(
-UPDATE records SET review_status = ?2, reviewed_at_ms = ?3, review_reason = ?4 WHERE key = ?1)sql");
+    const bool first = decision.stage == ReviewStage::first;
+    Statement update(conn_, first ? R"sql(
+UPDATE records SET review_status = ?3, reviewed_at_ms = ?4, review_reason = ?5,
+  first_reviewer = ?6, first_reviewed_at_ms = ?4, second_reviewer = '', second_reviewed_at_ms = NULL
+WHERE key = ?1 AND review_status = ?2 RETURNING id)sql"
+                                  : R"sql(
+UPDATE records SET review_status = ?3, reviewed_at_ms = ?4, review_reason = ?5,
+  second_reviewer = ?6, second_reviewed_at_ms = ?4
+WHERE key = ?1 AND review_status = ?2 RETURNING id)sql");
     update.bind_text(1, key);
-    update.bind_text(2, to_string(status));
-    update.bind_int64(3, at.unix_ms);
-    update.bind_text(4, reason);
-    run_to_end(update, "record a review");
+    update.bind_text(2, to_string(decision.expected));
+    update.bind_text(3, to_string(decision.status));
+    update.bind_int64(4, decision.at.unix_ms);
+    update.bind_text(5, decision.reason);
+    update.bind_text(6, decision.reviewer);
+    if (run_to_end(update, "record a review") != 1) {
+      throw InternalError(fmt::format("The review of record {} changed no row.", key));
+    }
     tx.commit();
-    return true;
+    return ReviewOutcome::applied;
   }
 
   [[nodiscard]] std::vector<IngestedRecord> search_reads(const ReadQuery& query) const override {
@@ -868,10 +959,12 @@ UPDATE records SET review_status = ?2, reviewed_at_ms = ?3, review_reason = ?4 W
     return out;
   }
 
-  [[nodiscard]] std::vector<IngestedRecord> review_queue(int limit) const override {
+  [[nodiscard]] std::vector<IngestedRecord> review_queue(
+      int limit, const std::string& not_first_reviewer) const override {
     if (limit <= 0) return {};
     const std::string sql = fmt::format(
-        "SELECT {} FROM records WHERE review_status = 'pending' "
+        "SELECT {} FROM records WHERE review_status = 'pending' OR "
+        "(review_status = 'awaiting_second_review' AND (?2 = '' OR first_reviewer <> ?2)) "
         "ORDER BY received_at_ms, id LIMIT ?1",
         kRecordColumns);
     const std::lock_guard lock(mutex_);
@@ -880,6 +973,7 @@ UPDATE records SET review_status = ?2, reviewed_at_ms = ?3, review_reason = ?4 W
     {
       Statement q(conn_, sql.c_str());
       q.bind_int64(1, limit);
+      q.bind_text(2, not_first_reviewer);
       while (q.step("read the review queue")) out.push_back(read_record(q, conn_));
     }
     for (IngestedRecord& r : out) r.files = files_of(r.id);

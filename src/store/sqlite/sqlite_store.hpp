@@ -8,6 +8,6 @@ namespace roadwarden::store {
 /// The schema version this build creates and understands: the number of the last migration
 /// in sqlite_store.cpp. Opening a database whose schema_migrations holds a higher version
 /// throws Corrupt.
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 }  // namespace roadwarden::store

@@ -35,6 +35,7 @@ TEST_F(ServerOptionsFile, EmptyFileKeepsSafeDefaults) {
   EXPECT_EQ(o.lockout, std::chrono::minutes(10));
   EXPECT_EQ(o.non_violation_retention, std::chrono::hours(72));
   EXPECT_EQ(o.rejected_violation_retention, std::chrono::hours(72));
+  EXPECT_FALSE(o.second_review);
 }
 
 TEST_F(ServerOptionsFile, ReadsEveryKeyAndAllowsOneMinuteRetention) {
@@ -50,6 +51,7 @@ violation_retention_days = 30
 rejected_violation_retention_minutes = 1
 purge_interval_seconds = 10
 max_upload_mb = 8
+second_review = true
 )"));
   EXPECT_EQ(o.bind_address, "0.0.0.0");
   EXPECT_EQ(o.port, 9443);
@@ -62,6 +64,7 @@ max_upload_mb = 8
   EXPECT_EQ(o.rejected_violation_retention, std::chrono::minutes(1));
   EXPECT_EQ(o.purge_interval, std::chrono::seconds(10));
   EXPECT_EQ(o.max_upload_bytes, 8u << 20);
+  EXPECT_TRUE(o.second_review);
 }
 
 TEST_F(ServerOptionsFile, RejectsUnknownKeyWrongTypeAndOutOfRangeNamingFileAndKey) {
@@ -78,6 +81,8 @@ TEST_F(ServerOptionsFile, RejectsUnknownKeyWrongTypeAndOutOfRangeNamingFileAndKe
                 .find("rejected_violation_retention_minutes: must be an integer"),
             std::string::npos);
   EXPECT_NE(error_of("database = \"mysql://x\"\n").find("database"), std::string::npos);
+  EXPECT_NE(error_of("second_review = \"yes\"\n").find("second_review: must be true or false"),
+            std::string::npos);
   EXPECT_NE(error_of("port = [\n").find("not valid TOML"), std::string::npos);
 }
 

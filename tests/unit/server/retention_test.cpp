@@ -135,22 +135,34 @@ TEST_F(RetentionTest, ViolationsArePurgedAfterTheirOwnPeriod) {
 }
 
 TEST_F(RetentionTest, RejectedViolationGoesAfterItsPeriodFromRejectionWhileOthersStay) {
-  testing::Upload rejected, confirmed, pending, rejected_later;
+  testing::Upload rejected, confirmed, pending, rejected_later, awaiting;
   rejected.key = "10000000000000000000000000000000";
   confirmed.key = "20000000000000000000000000000000";
   pending.key = "30000000000000000000000000000000";
   rejected_later.key = "40000000000000000000000000000000";
-  for (testing::Upload* u : {&rejected, &confirmed, &pending, &rejected_later}) {
+  awaiting.key = "50000000000000000000000000000000";
+  for (testing::Upload* u : {&rejected, &confirmed, &pending, &rejected_later, &awaiting}) {
     u->violation = true;
     ingest(*u);
   }
+  // A first-stage review of a pending violation by "alice".
+  const auto decide = [&](const std::string& key, store::ReviewStatus status,
+                          const std::string& reason) {
+    return store_->set_review(
+        key, store::ReviewDecision{store::ReviewStatus::pending, status, store::ReviewStage::first,
+                                   "alice", clock_.now(), reason});
+  };
   clock_.advance(std::chrono::hours(1));
-  ASSERT_TRUE(store_->set_review(rejected.key, store::ReviewStatus::rejected, clock_.now(),
-                                 "plate unreadable"));
-  ASSERT_TRUE(store_->set_review(confirmed.key, store::ReviewStatus::confirmed, clock_.now(), ""));
+  ASSERT_EQ(decide(rejected.key, store::ReviewStatus::rejected, "plate unreadable"),
+            store::ReviewOutcome::applied);
+  ASSERT_EQ(decide(confirmed.key, store::ReviewStatus::confirmed, ""),
+            store::ReviewOutcome::applied);
+  // Awaiting its second review: kept like a pending violation.
+  ASSERT_EQ(decide(awaiting.key, store::ReviewStatus::awaiting_second_review, ""),
+            store::ReviewOutcome::applied);
   clock_.advance(std::chrono::hours(2));
-  ASSERT_TRUE(store_->set_review(rejected_later.key, store::ReviewStatus::rejected, clock_.now(),
-                                 "emergency vehicle"));
+  ASSERT_EQ(decide(rejected_later.key, store::ReviewStatus::rejected, "emergency vehicle"),
+            store::ReviewOutcome::applied);
 
   // 73 h after the first rejection (71 h after the second): only the first goes.
   clock_.advance(std::chrono::hours(71));
@@ -159,7 +171,7 @@ TEST_F(RetentionTest, RejectedViolationGoesAfterItsPeriodFromRejectionWhileOther
   EXPECT_EQ(result.files_failed, 0);
   EXPECT_FALSE(store_->record_by_key(rejected.key));
   EXPECT_FALSE(std::filesystem::exists(context_.data.evidence() / "10" / rejected.key));
-  for (const auto& kept : {confirmed.key, pending.key, rejected_later.key}) {
+  for (const auto& kept : {confirmed.key, pending.key, rejected_later.key, awaiting.key}) {
     EXPECT_TRUE(store_->record_by_key(kept)) << kept;
   }
   EXPECT_TRUE(std::filesystem::exists(context_.data.evidence() / "40" / rejected_later.key));

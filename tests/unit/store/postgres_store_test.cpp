@@ -302,11 +302,12 @@ TEST_F(PostgresStore, UpgradeToReviewStatusMarksStoredViolationsPending) {
       ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
     }
   }
-  // Back to schema 2: the review columns and migration 3 removed.
+  // Back to schema 2: the review columns and migrations 3 and 4 removed.
   exec(
       "DROP INDEX records_by_review; ALTER TABLE records DROP COLUMN review_status, DROP COLUMN "
-      "reviewed_at_ms, DROP COLUMN review_reason; DELETE FROM schema_migrations WHERE version = "
-      "3");
+      "reviewed_at_ms, DROP COLUMN review_reason, DROP COLUMN first_reviewer, DROP COLUMN "
+      "first_reviewed_at_ms, DROP COLUMN second_reviewer, DROP COLUMN second_reviewed_at_ms; "
+      "DELETE FROM schema_migrations WHERE version IN (3, 4)");
 
   const auto store = open_postgres_store(connection());
   EXPECT_EQ(store->schema_version(), kPostgresSchemaVersion);
@@ -315,6 +316,47 @@ TEST_F(PostgresStore, UpgradeToReviewStatusMarksStoredViolationsPending) {
   EXPECT_EQ(violation.review_status, ReviewStatus::pending);
   EXPECT_FALSE(violation.reviewed_at.has_value());
   EXPECT_EQ(violation.review_reason, "");
+}
+
+TEST_F(PostgresStore, UpgradeToSecondReviewKeepsDecisionsAndAllowsTheNewStatus) {
+  const std::string k = fmt::format("{:032x}", 1);
+  {
+    const auto store = open_postgres_store(connection());
+    store->put_site(Site{"s1", "One", "UTC"});
+    store->put_camera(Camera{"c1", "s1", "Cam", 1.5, 2.5, true});
+    for (int n = 1; n <= 2; ++n) {
+      IngestedRecord r;
+      r.key = fmt::format("{:032x}", n);
+      r.kind = "violation";
+      r.violation = true;
+      r.camera_id = "c1";
+      r.content_sha256 = std::string(64, 'a');
+      ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
+    }
+    ASSERT_EQ(store->set_review(k, ReviewDecision{ReviewStatus::pending, ReviewStatus::confirmed,
+                                                  ReviewStage::first, "alice", UtcTime{5000}, ""}),
+              ReviewOutcome::applied);
+  }
+  // Back to schema 3: the reviewer columns and the four-status CHECK of migration 3.
+  exec(
+      "ALTER TABLE records DROP COLUMN first_reviewer, DROP COLUMN first_reviewed_at_ms, DROP "
+      "COLUMN second_reviewer, DROP COLUMN second_reviewed_at_ms, DROP CONSTRAINT "
+      "records_review_status_check, ADD CONSTRAINT records_review_status_check CHECK "
+      "(review_status IN ('none', 'pending', 'confirmed', 'rejected')); DELETE FROM "
+      "schema_migrations WHERE version = 4");
+
+  const auto store = open_postgres_store(connection());
+  EXPECT_EQ(store->schema_version(), kPostgresSchemaVersion);
+  const IngestedRecord confirmed = *store->record_by_key(k);
+  EXPECT_EQ(confirmed.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(confirmed.first_reviewer, "");  // not recorded before schema 4
+  EXPECT_EQ(confirmed.first_reviewed_at, UtcTime{5000});
+  const std::string pending = fmt::format("{:032x}", 2);
+  EXPECT_EQ(store->set_review(
+                pending, ReviewDecision{ReviewStatus::pending, ReviewStatus::awaiting_second_review,
+                                        ReviewStage::first, "alice", UtcTime{6000}, ""}),
+            ReviewOutcome::applied);
+  EXPECT_EQ(store->record_by_key(pending)->review_status, ReviewStatus::awaiting_second_review);
 }
 
 TEST_F(PostgresStore, RejectsDatabaseOfAnotherApplicationAndLeavesItUnchanged) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -28,24 +29,74 @@ TEST(Role, NamesRoundTrip) {
 }
 
 TEST(ReviewStatus, NamesRoundTrip) {
-  for (const ReviewStatus status : {ReviewStatus::none, ReviewStatus::pending,
-                                    ReviewStatus::confirmed, ReviewStatus::rejected}) {
+  for (const ReviewStatus status :
+       {ReviewStatus::none, ReviewStatus::pending, ReviewStatus::confirmed, ReviewStatus::rejected,
+        ReviewStatus::awaiting_second_review}) {
     EXPECT_EQ(parse_review_status(to_string(status)), status);
   }
   EXPECT_STREQ(to_string(ReviewStatus::rejected), "rejected");
+  EXPECT_STREQ(to_string(ReviewStatus::awaiting_second_review), "awaiting_second_review");
   EXPECT_FALSE(parse_review_status("Rejected").has_value());
   EXPECT_FALSE(parse_review_status("").has_value());
   EXPECT_FALSE(parse_review_status("approved").has_value());
 }
 
+/// A decision `expected` → `status` at `stage` by "alice".
+ReviewDecision move(ReviewStatus expected, ReviewStatus status, std::string reason = "",
+                    ReviewStage stage = ReviewStage::first) {
+  return ReviewDecision{expected, status, stage, "alice", UtcTime{1000}, std::move(reason)};
+}
+
 TEST(RecordRules, ReviewDecisionIsConfirmedOrRejectedWithAReason) {
-  EXPECT_NO_THROW(check_review_decision(ReviewStatus::confirmed, ""));
-  EXPECT_NO_THROW(check_review_decision(ReviewStatus::rejected, "wrong plate"));
-  EXPECT_THROW(check_review_decision(ReviewStatus::rejected, ""), InvalidInput);
-  EXPECT_THROW(check_review_decision(ReviewStatus::pending, "x"), InvalidInput);
-  EXPECT_THROW(check_review_decision(ReviewStatus::none, "x"), InvalidInput);
+  using S = ReviewStatus;
+  EXPECT_NO_THROW(check_review_decision(move(S::pending, S::confirmed)));
+  EXPECT_NO_THROW(check_review_decision(move(S::pending, S::rejected, "wrong plate")));
+  EXPECT_THROW(check_review_decision(move(S::pending, S::rejected)), InvalidInput);
+  EXPECT_THROW(check_review_decision(move(S::pending, S::pending, "x")), InvalidInput);
+  EXPECT_THROW(check_review_decision(move(S::pending, S::none, "x")), InvalidInput);
+  ReviewDecision anonymous = move(S::pending, S::confirmed);
+  anonymous.reviewer.clear();
+  EXPECT_THROW(check_review_decision(anonymous), InvalidInput);
   EXPECT_NO_THROW(check_reviewable(std::string(32, 'a'), true));
   EXPECT_THROW(check_reviewable(std::string(32, 'a'), false), InvalidInput);
+}
+
+TEST(RecordRules, SecondReviewMovesAreAllowedOnlyInOrder) {
+  using S = ReviewStatus;
+  // First stage: pending or rejected → awaiting; never from confirmed or awaiting itself.
+  EXPECT_NO_THROW(check_review_decision(move(S::pending, S::awaiting_second_review)));
+  EXPECT_NO_THROW(check_review_decision(move(S::rejected, S::awaiting_second_review)));
+  EXPECT_THROW(check_review_decision(move(S::confirmed, S::awaiting_second_review)), InvalidInput);
+  EXPECT_THROW(check_review_decision(move(S::awaiting_second_review, S::awaiting_second_review)),
+               InvalidInput);
+  EXPECT_THROW(check_review_decision(move(S::none, S::confirmed)), InvalidInput);
+  // Second stage: only from awaiting, to confirmed or rejected.
+  EXPECT_NO_THROW(check_review_decision(
+      move(S::awaiting_second_review, S::confirmed, "", ReviewStage::second)));
+  EXPECT_NO_THROW(check_review_decision(
+      move(S::awaiting_second_review, S::rejected, "glare", ReviewStage::second)));
+  EXPECT_THROW(check_review_decision(move(S::pending, S::confirmed, "", ReviewStage::second)),
+               InvalidInput);
+  EXPECT_THROW(check_review_decision(move(S::awaiting_second_review, S::awaiting_second_review, "",
+                                          ReviewStage::second)),
+               InvalidInput);
+}
+
+TEST(RecordRules, ReviewOfARowIsAppliedStaleOrRefusedForTheSamePerson) {
+  using S = ReviewStatus;
+  const std::string k(32, 'a');
+  const ReviewDecision second =
+      move(S::awaiting_second_review, S::confirmed, "", ReviewStage::second);
+  EXPECT_EQ(check_review_of(k, true, S::awaiting_second_review, "bob", second),
+            ReviewOutcome::applied);
+  EXPECT_EQ(check_review_of(k, true, S::awaiting_second_review, "alice", second),
+            ReviewOutcome::same_reviewer);
+  EXPECT_EQ(check_review_of(k, true, S::confirmed, "bob", second), ReviewOutcome::status_changed);
+  // The first reviewer may still reject at stage two (withdrawing the confirmation).
+  EXPECT_EQ(check_review_of(k, true, S::awaiting_second_review, "alice",
+                            move(S::awaiting_second_review, S::rejected, "x", ReviewStage::second)),
+            ReviewOutcome::applied);
+  EXPECT_THROW((void)check_review_of(k, false, S::none, "", second), InvalidInput);
 }
 
 TEST(RecordRules, AcceptOnlyTheDocumentedShapes) {

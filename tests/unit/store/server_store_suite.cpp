@@ -149,6 +149,19 @@ void expect_same_files(const std::vector<EvidenceFile>& a, const std::vector<Evi
   }
 }
 
+/// A review decision: `reviewer` moves a violation from `expected` to `status` at `at_ms`.
+ReviewDecision decision(ReviewStatus expected, ReviewStatus status, std::int64_t at_ms,
+                        const std::string& reason = "", const std::string& reviewer = "alice",
+                        ReviewStage stage = ReviewStage::first) {
+  return ReviewDecision{expected, status, stage, reviewer, UtcTime{at_ms}, reason};
+}
+
+/// A first-stage decision on a pending violation by "alice".
+ReviewDecision from_pending(ReviewStatus status, std::int64_t at_ms,
+                            const std::string& reason = "") {
+  return decision(ReviewStatus::pending, status, at_ms, reason);
+}
+
 void expect_same_record(const IngestedRecord& a, const IngestedRecord& b) {
   EXPECT_EQ(a.id, b.id);
   EXPECT_EQ(a.key, b.key);
@@ -168,6 +181,10 @@ void expect_same_record(const IngestedRecord& a, const IngestedRecord& b) {
   EXPECT_EQ(a.review_status, b.review_status);
   EXPECT_EQ(a.reviewed_at, b.reviewed_at);
   EXPECT_EQ(a.review_reason, b.review_reason);
+  EXPECT_EQ(a.first_reviewer, b.first_reviewer);
+  EXPECT_EQ(a.first_reviewed_at, b.first_reviewed_at);
+  EXPECT_EQ(a.second_reviewer, b.second_reviewer);
+  EXPECT_EQ(a.second_reviewed_at, b.second_reviewed_at);
   expect_same_files(a.files, b.files);
 }
 
@@ -749,28 +766,178 @@ TEST_P(ServerStoreTest, ReviewOfAViolationIsStoredAndMayChangeBetweenConfirmedAn
   IngestedRecord v = violation(1, "red_light", 2000);
   ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
 
-  EXPECT_TRUE(store().set_review(key(1), ReviewStatus::confirmed, UtcTime{3000}, ""));
+  EXPECT_EQ(store().set_review(key(1), from_pending(ReviewStatus::confirmed, 3000)),
+            ReviewOutcome::applied);
   IngestedRecord got = *store().record_by_key(key(1));
   EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
   EXPECT_EQ(got.reviewed_at, UtcTime{3000});
   EXPECT_EQ(got.review_reason, "");
+  EXPECT_EQ(got.first_reviewer, "alice");
+  EXPECT_EQ(got.first_reviewed_at, UtcTime{3000});
+  EXPECT_EQ(got.second_reviewer, "");
+  EXPECT_FALSE(got.second_reviewed_at.has_value());
 
-  EXPECT_TRUE(store().set_review(key(1), ReviewStatus::rejected, UtcTime{4000},
-                                 "plate obscured; ' OR '1'='1"));
+  EXPECT_EQ(store().set_review(key(1), decision(ReviewStatus::confirmed, ReviewStatus::rejected,
+                                                4000, "plate obscured; ' OR '1'='1", "bob")),
+            ReviewOutcome::applied);
   got = *store().record_by_key(key(1));
   EXPECT_EQ(got.review_status, ReviewStatus::rejected);
   EXPECT_EQ(got.reviewed_at, UtcTime{4000});
   EXPECT_EQ(got.review_reason, "plate obscured; ' OR '1'='1");
+  EXPECT_EQ(got.first_reviewer, "bob");
 
-  EXPECT_TRUE(store().set_review(key(1), ReviewStatus::confirmed, UtcTime{5000}, "re-checked"));
+  EXPECT_EQ(store().set_review(key(1), decision(ReviewStatus::rejected, ReviewStatus::confirmed,
+                                                5000, "re-checked", "' OR '1'='1")),
+            ReviewOutcome::applied);
   got = *store().record_by_key(key(1));
   EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
   EXPECT_EQ(got.reviewed_at, UtcTime{5000});
   EXPECT_EQ(got.review_reason, "re-checked");
+  EXPECT_EQ(got.first_reviewer, "' OR '1'='1");
+  EXPECT_EQ(got.first_reviewed_at, UtcTime{5000});
   // Search returns the review fields too.
   const auto found = store().search_reads(ReadQuery{});
   ASSERT_EQ(found.size(), 1U);
   expect_same_record(found[0], got);
+}
+
+TEST_P(ServerStoreTest, SecondReviewRecordsBothReviewersAndTheirTimes) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::awaiting_second_review, 3000,
+                                                    "stop line clear")),
+            ReviewOutcome::applied);
+  IngestedRecord got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::awaiting_second_review);
+  EXPECT_EQ(got.first_reviewer, "alice");
+  EXPECT_EQ(got.first_reviewed_at, UtcTime{3000});
+  EXPECT_EQ(got.review_reason, "stop line clear");
+  EXPECT_EQ(got.second_reviewer, "");
+
+  ASSERT_EQ(store().set_review(
+                key(1), decision(ReviewStatus::awaiting_second_review, ReviewStatus::confirmed,
+                                 4000, "", "bob", ReviewStage::second)),
+            ReviewOutcome::applied);
+  got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(got.reviewed_at, UtcTime{4000});
+  EXPECT_EQ(got.first_reviewer, "alice");
+  EXPECT_EQ(got.first_reviewed_at, UtcTime{3000});
+  EXPECT_EQ(got.second_reviewer, "bob");
+  EXPECT_EQ(got.second_reviewed_at, UtcTime{4000});
+  EXPECT_EQ(got.review_reason, "");
+
+  // A fresh first-stage decision (e.g. a later rejection) clears the second reviewer.
+  ASSERT_EQ(store().set_review(key(1), decision(ReviewStatus::confirmed, ReviewStatus::rejected,
+                                                5000, "wrong lane", "carol")),
+            ReviewOutcome::applied);
+  got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.first_reviewer, "carol");
+  EXPECT_EQ(got.first_reviewed_at, UtcTime{5000});
+  EXPECT_EQ(got.second_reviewer, "");
+  EXPECT_FALSE(got.second_reviewed_at.has_value());
+}
+
+TEST_P(ServerStoreTest, SecondReviewRejectionRejectsAndKeepsTheFirstReviewer) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::awaiting_second_review, 3000)),
+            ReviewOutcome::applied);
+  ASSERT_EQ(store().set_review(
+                key(1), decision(ReviewStatus::awaiting_second_review, ReviewStatus::rejected, 4000,
+                                 "ambulance", "bob", ReviewStage::second)),
+            ReviewOutcome::applied);
+  const IngestedRecord got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::rejected);
+  EXPECT_EQ(got.review_reason, "ambulance");
+  EXPECT_EQ(got.reviewed_at, UtcTime{4000});
+  EXPECT_EQ(got.first_reviewer, "alice");
+  EXPECT_EQ(got.second_reviewer, "bob");
+  EXPECT_EQ(got.second_reviewed_at, UtcTime{4000});
+}
+
+TEST_P(ServerStoreTest, SecondConfirmationByTheFirstReviewerChangesNothing) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::awaiting_second_review, 3000)),
+            ReviewOutcome::applied);
+  const IngestedRecord before = *store().record_by_key(key(1));
+  EXPECT_EQ(store().set_review(
+                key(1), decision(ReviewStatus::awaiting_second_review, ReviewStatus::confirmed,
+                                 4000, "", "alice", ReviewStage::second)),
+            ReviewOutcome::same_reviewer);
+  expect_same_record(*store().record_by_key(key(1)), before);
+}
+
+TEST_P(ServerStoreTest, ReviewIsACompareAndSetOnTheExpectedStatus) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::awaiting_second_review, 3000)),
+            ReviewOutcome::applied);
+  const IngestedRecord before = *store().record_by_key(key(1));
+  // Bob read the violation while it was pending: his decision is stale, nothing changes.
+  EXPECT_EQ(
+      store().set_review(key(1), decision(ReviewStatus::pending,
+                                          ReviewStatus::awaiting_second_review, 3500, "", "bob")),
+      ReviewOutcome::status_changed);
+  EXPECT_EQ(store().set_review(key(1), decision(ReviewStatus::pending, ReviewStatus::rejected, 3500,
+                                                "glare", "bob")),
+            ReviewOutcome::status_changed);
+  expect_same_record(*store().record_by_key(key(1)), before);
+
+  // Two second reviews from awaiting_second_review: the first wins, the other is stale.
+  const ReviewDecision bob = decision(ReviewStatus::awaiting_second_review, ReviewStatus::confirmed,
+                                      4000, "", "bob", ReviewStage::second);
+  const ReviewDecision carol =
+      decision(ReviewStatus::awaiting_second_review, ReviewStatus::rejected, 4001, "glare", "carol",
+               ReviewStage::second);
+  EXPECT_EQ(store().set_review(key(1), bob), ReviewOutcome::applied);
+  EXPECT_EQ(store().set_review(key(1), carol), ReviewOutcome::status_changed);
+  const IngestedRecord got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(got.second_reviewer, "bob");
+}
+
+TEST_P(ServerStoreTest, ConcurrentReviewsFromOneStatusApplyExactlyOnce) {
+  add_site_and_camera(store());
+  IngestedRecord v = violation(1, "red_light", 2000);
+  ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::awaiting_second_review, 3000)),
+            ReviewOutcome::applied);
+  // Eight people confirm the awaiting violation at once: exactly one becomes its second
+  // reviewer; the others see that someone decided first.
+  constexpr int kThreads = 8;
+  std::vector<ReviewOutcome> outcomes(kThreads, ReviewOutcome::not_found);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t, &outcomes] {
+      outcomes[static_cast<std::size_t>(t)] = store().set_review(
+          key(1), decision(ReviewStatus::awaiting_second_review, ReviewStatus::confirmed, 4000 + t,
+                           "", fmt::format("reviewer{}", t), ReviewStage::second));
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  int applied = -1;
+  for (int t = 0; t < kThreads; ++t) {
+    const ReviewOutcome o = outcomes[static_cast<std::size_t>(t)];
+    if (o == ReviewOutcome::applied) {
+      EXPECT_EQ(applied, -1) << "two reviews applied";
+      applied = t;
+    } else {
+      EXPECT_EQ(o, ReviewOutcome::status_changed) << t;
+    }
+  }
+  ASSERT_NE(applied, -1);
+  const IngestedRecord got = *store().record_by_key(key(1));
+  EXPECT_EQ(got.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(got.first_reviewer, "alice");
+  EXPECT_EQ(got.second_reviewer, fmt::format("reviewer{}", applied));
+  EXPECT_EQ(got.second_reviewed_at, UtcTime{4000 + applied});
 }
 
 TEST_P(ServerStoreTest, ReviewQueueHoldsPendingViolationsOldestFirstUpToTheLimit) {
@@ -782,27 +949,53 @@ TEST_P(ServerStoreTest, ReviewQueueHoldsPendingViolationsOldestFirstUpToTheLimit
   for (IngestedRecord* r : {&read, &newer, &older, &decided}) {
     ASSERT_EQ(store().ingest_record(*r), IngestOutcome::stored);
   }
-  ASSERT_TRUE(store().set_review(key(4), ReviewStatus::confirmed, UtcTime{9500}, ""));
+  ASSERT_EQ(store().set_review(key(4), from_pending(ReviewStatus::confirmed, 9500)),
+            ReviewOutcome::applied);
 
-  const std::vector<IngestedRecord> queue = store().review_queue(10);
+  const std::vector<IngestedRecord> queue = store().review_queue(10, "");
   ASSERT_EQ(queue.size(), 2U);
   expect_same_record(queue[0], older);
   expect_same_record(queue[1], newer);
-  ASSERT_EQ(store().review_queue(1).size(), 1U);
-  EXPECT_EQ(store().review_queue(1)[0].key, key(3));
-  EXPECT_TRUE(store().review_queue(0).empty());
+  ASSERT_EQ(store().review_queue(1, "").size(), 1U);
+  EXPECT_EQ(store().review_queue(1, "")[0].key, key(3));
+  EXPECT_TRUE(store().review_queue(0, "").empty());
 
-  ASSERT_TRUE(store().set_review(key(3), ReviewStatus::rejected, UtcTime{9600}, "glare"));
-  ASSERT_EQ(store().review_queue(10).size(), 1U);
-  EXPECT_EQ(store().review_queue(10)[0].key, key(2));
+  ASSERT_EQ(store().set_review(key(3), from_pending(ReviewStatus::rejected, 9600, "glare")),
+            ReviewOutcome::applied);
+  ASSERT_EQ(store().review_queue(10, "").size(), 1U);
+  EXPECT_EQ(store().review_queue(10, "")[0].key, key(2));
 }
 
-TEST_P(ServerStoreTest, ReviewOfUnknownKeyChangesNothingAndAnswersFalse) {
+TEST_P(ServerStoreTest, ReviewQueueHoldsSecondReviewsExceptTheCallersOwn) {
+  add_site_and_camera(store());
+  for (int n = 1; n <= 3; ++n) {
+    IngestedRecord v = violation(n, "red_light", 1000 * n);
+    ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
+  }
+  // 1: alice confirmed first; 2: pending; 3: bob confirmed first.
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::awaiting_second_review, 5000)),
+            ReviewOutcome::applied);
+  ASSERT_EQ(
+      store().set_review(key(3), decision(ReviewStatus::pending,
+                                          ReviewStatus::awaiting_second_review, 5000, "", "bob")),
+      ReviewOutcome::applied);
+  EXPECT_EQ(keys_of(store().review_queue(10, "")),
+            (std::vector<std::string>{key(1), key(2), key(3)}));
+  EXPECT_EQ(keys_of(store().review_queue(10, "alice")), (std::vector<std::string>{key(2), key(3)}));
+  EXPECT_EQ(keys_of(store().review_queue(10, "bob")), (std::vector<std::string>{key(1), key(2)}));
+  EXPECT_EQ(keys_of(store().review_queue(1, "alice")), (std::vector<std::string>{key(2)}));
+  EXPECT_EQ(store().review_queue(10, "carol")[0].review_status,
+            ReviewStatus::awaiting_second_review);
+}
+
+TEST_P(ServerStoreTest, ReviewOfUnknownKeyChangesNothingAndAnswersNotFound) {
   add_site_and_camera(store());
   IngestedRecord v = violation(1, "red_light", 2000);
   ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
-  EXPECT_FALSE(store().set_review(key(2), ReviewStatus::confirmed, UtcTime{3000}, ""));
-  EXPECT_FALSE(store().set_review("not a key", ReviewStatus::confirmed, UtcTime{3000}, ""));
+  EXPECT_EQ(store().set_review(key(2), from_pending(ReviewStatus::confirmed, 3000)),
+            ReviewOutcome::not_found);
+  EXPECT_EQ(store().set_review("not a key", from_pending(ReviewStatus::confirmed, 3000)),
+            ReviewOutcome::not_found);
   expect_same_record(*store().record_by_key(key(1)), v);
 }
 
@@ -813,14 +1006,36 @@ TEST_P(ServerStoreTest, ReviewIsRefusedForNonViolationsUndecidedStatusesAndReaso
   ASSERT_EQ(store().ingest_record(read), IngestOutcome::stored);
   ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
 
-  EXPECT_THROW(store().set_review(key(1), ReviewStatus::confirmed, UtcTime{3000}, ""),
+  EXPECT_THROW(store().set_review(key(1), from_pending(ReviewStatus::confirmed, 3000)),
                InvalidInput);
-  EXPECT_THROW(store().set_review(key(2), ReviewStatus::none, UtcTime{3000}, "x"), InvalidInput);
-  EXPECT_THROW(store().set_review(key(2), ReviewStatus::pending, UtcTime{3000}, "x"), InvalidInput);
-  EXPECT_THROW(store().set_review(key(2), ReviewStatus::rejected, UtcTime{3000}, ""), InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), from_pending(ReviewStatus::none, 3000, "x")),
+               InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), from_pending(ReviewStatus::pending, 3000, "x")),
+               InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), from_pending(ReviewStatus::rejected, 3000)),
+               InvalidInput);
+  // No reviewer named.
+  EXPECT_THROW(store().set_review(
+                   key(2), decision(ReviewStatus::pending, ReviewStatus::confirmed, 3000, "", "")),
+               InvalidInput);
+  // Moves that skip or repeat a stage.
+  EXPECT_THROW(store().set_review(key(2), decision(ReviewStatus::pending, ReviewStatus::confirmed,
+                                                   3000, "", "bob", ReviewStage::second)),
+               InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), decision(ReviewStatus::awaiting_second_review,
+                                                   ReviewStatus::awaiting_second_review, 3000, "",
+                                                   "bob", ReviewStage::second)),
+               InvalidInput);
+  EXPECT_THROW(store().set_review(key(2), decision(ReviewStatus::confirmed,
+                                                   ReviewStatus::awaiting_second_review, 3000)),
+               InvalidInput);
+  expect_same_record(*store().record_by_key(key(2)), v);
   // A confirmed violation cannot go back to pending either.
-  ASSERT_TRUE(store().set_review(key(2), ReviewStatus::confirmed, UtcTime{3000}, ""));
-  EXPECT_THROW(store().set_review(key(2), ReviewStatus::pending, UtcTime{4000}, "x"), InvalidInput);
+  ASSERT_EQ(store().set_review(key(2), from_pending(ReviewStatus::confirmed, 3000)),
+            ReviewOutcome::applied);
+  EXPECT_THROW(store().set_review(
+                   key(2), decision(ReviewStatus::confirmed, ReviewStatus::pending, 4000, "x")),
+               InvalidInput);
 
   expect_same_record(*store().record_by_key(key(1)), read);
   const IngestedRecord got = *store().record_by_key(key(2));
@@ -840,11 +1055,20 @@ TEST_P(ServerStoreTest, RejectedViolationIsPurgedAfterItsOwnPeriodFromRejection)
     IngestedRecord v = violation(n, "red_light", kNow - 80 * kHour);
     ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
   }
-  ASSERT_TRUE(store().set_review(key(1), ReviewStatus::rejected, UtcTime{kNow - 73 * kHour},
-                                 "wrong plate"));
-  ASSERT_TRUE(store().set_review(key(2), ReviewStatus::confirmed, UtcTime{kNow - 73 * kHour}, ""));
-  ASSERT_TRUE(
-      store().set_review(key(4), ReviewStatus::rejected, UtcTime{kNow - 71 * kHour}, "ambulance"));
+  ASSERT_EQ(store().set_review(
+                key(1), from_pending(ReviewStatus::rejected, kNow - 73 * kHour, "wrong plate")),
+            ReviewOutcome::applied);
+  ASSERT_EQ(store().set_review(key(2), from_pending(ReviewStatus::confirmed, kNow - 73 * kHour)),
+            ReviewOutcome::applied);
+  ASSERT_EQ(store().set_review(
+                key(4), from_pending(ReviewStatus::rejected, kNow - 71 * kHour, "ambulance")),
+            ReviewOutcome::applied);
+  // A fifth, awaiting its second review since 73 h ago, is kept like a pending one.
+  IngestedRecord awaiting = violation(5, "red_light", kNow - 80 * kHour);
+  ASSERT_EQ(store().ingest_record(awaiting), IngestOutcome::stored);
+  ASSERT_EQ(store().set_review(
+                key(5), from_pending(ReviewStatus::awaiting_second_review, kNow - 73 * kHour)),
+            ReviewOutcome::applied);
 
   // Legal period of violations: 5 years; rejected ones: 72 h after rejection.
   const UtcTime violation_before{kNow - 5 * 365 * 24 * kHour};
@@ -859,6 +1083,7 @@ TEST_P(ServerStoreTest, RejectedViolationIsPurgedAfterItsOwnPeriodFromRejection)
   EXPECT_EQ(store().record_by_key(key(2))->review_status, ReviewStatus::confirmed);
   EXPECT_EQ(store().record_by_key(key(3))->review_status, ReviewStatus::pending);
   EXPECT_EQ(store().record_by_key(key(4))->review_status, ReviewStatus::rejected);
+  EXPECT_EQ(store().record_by_key(key(5))->review_status, ReviewStatus::awaiting_second_review);
   // The purged key is a tombstone like any other.
   IngestedRecord again = violation(1, "red_light", kNow - 80 * kHour);
   EXPECT_EQ(store().ingest_record(again), IngestOutcome::duplicate);
@@ -875,7 +1100,8 @@ TEST_P(ServerStoreTest, RejectedViolationNeverOutlivesTheLegalPeriod) {
   add_site_and_camera(store());
   IngestedRecord v = violation(1, "red_light", 1000);
   ASSERT_EQ(store().ingest_record(v), IngestOutcome::stored);
-  ASSERT_TRUE(store().set_review(key(1), ReviewStatus::rejected, UtcTime{50'000}, "late review"));
+  ASSERT_EQ(store().set_review(key(1), from_pending(ReviewStatus::rejected, 50'000, "late review")),
+            ReviewOutcome::applied);
   // Rejected at 50000, so not yet expired by the rejection cutoff, but received before the
   // violation cutoff: purged with the confirmed ones.
   EXPECT_TRUE(store().purge_records(UtcTime{0}, UtcTime{1000}, UtcTime{40'000}).empty());

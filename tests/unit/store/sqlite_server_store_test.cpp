@@ -149,27 +149,119 @@ TEST(SqliteServerStore, UpgradeToReviewStatusMarksStoredViolationsPending) {
       ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
     }
   }
-  {  // Back to schema 2: the review columns and migration 3 removed.
+  {  // Back to schema 2: the review columns and migrations 3 and 4 removed.
     sqlite3* raw = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
     const std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
     ASSERT_EQ(sqlite3_exec(db.get(), R"sql(
 DROP INDEX records_by_review;
+ALTER TABLE records DROP COLUMN first_reviewer;
+ALTER TABLE records DROP COLUMN first_reviewed_at_ms;
+ALTER TABLE records DROP COLUMN second_reviewer;
+ALTER TABLE records DROP COLUMN second_reviewed_at_ms;
 ALTER TABLE records DROP COLUMN review_status;
 ALTER TABLE records DROP COLUMN reviewed_at_ms;
 ALTER TABLE records DROP COLUMN review_reason;
-DELETE FROM schema_migrations WHERE version = 3;)sql",
+DELETE FROM schema_migrations WHERE version IN (3, 4);)sql",
                            nullptr, nullptr, nullptr),
               SQLITE_OK)
         << sqlite3_errmsg(db.get());
   }
   const std::unique_ptr<Store> store = open_sqlite_store(path);
-  EXPECT_EQ(store->schema_version(), 3);
+  EXPECT_EQ(store->schema_version(), 4);
   EXPECT_EQ(store->record_by_key(fmt::format("{:032x}", 1))->review_status, ReviewStatus::none);
   const IngestedRecord violation = *store->record_by_key(fmt::format("{:032x}", 2));
   EXPECT_EQ(violation.review_status, ReviewStatus::pending);
   EXPECT_FALSE(violation.reviewed_at.has_value());
   EXPECT_EQ(violation.review_reason, "");
+}
+
+TEST(SqliteServerStore, UpgradeToSecondReviewKeepsRecordsFilesDecisionsAndNeverReusesIds) {
+  const fs::path path = folder().next_file();
+  std::int64_t highest_id = 0;
+  {
+    const std::unique_ptr<Store> store = open_sqlite_store(path);
+    store->put_site(Site{"s1", "One", "UTC"});
+    store->put_camera(Camera{"c1", "s1", "Cam", 1.5, 2.5, true});
+    for (int n = 1; n <= 3; ++n) {
+      IngestedRecord r;
+      r.key = fmt::format("{:032x}", n);
+      r.kind = "violation";
+      r.violation = true;
+      r.camera_id = "c1";
+      r.content_sha256 = std::string(64, 'a');
+      r.received_at = UtcTime{1000 * n};
+      r.files = {EvidenceFile{0, "frame.jpg", "image/jpeg", 10, std::string(64, 'b'), "x"}};
+      ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
+      highest_id = r.id;
+    }
+    ASSERT_EQ(store->set_review(fmt::format("{:032x}", 1),
+                                ReviewDecision{ReviewStatus::pending, ReviewStatus::confirmed,
+                                               ReviewStage::first, "alice", UtcTime{5000}, ""}),
+              ReviewOutcome::applied);
+    // The newest record is rejected and purged: its id must not come back after the rebuild.
+    ASSERT_EQ(store->set_review(fmt::format("{:032x}", 3),
+                                ReviewDecision{ReviewStatus::pending, ReviewStatus::rejected,
+                                               ReviewStage::first, "bob", UtcTime{5000}, "glare"}),
+              ReviewOutcome::applied);
+    ASSERT_EQ(store->purge_records(UtcTime{0}, UtcTime{0}, UtcTime{6000}).size(), 1U);
+  }
+  {  // Back to schema 3: the reviewer columns and migration 4 removed (the wider CHECK stays,
+     // but migration 4 rebuilds the tables all the same).
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    const std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
+    ASSERT_EQ(sqlite3_exec(db.get(), R"sql(
+ALTER TABLE records DROP COLUMN first_reviewer;
+ALTER TABLE records DROP COLUMN first_reviewed_at_ms;
+ALTER TABLE records DROP COLUMN second_reviewer;
+ALTER TABLE records DROP COLUMN second_reviewed_at_ms;
+DELETE FROM schema_migrations WHERE version = 4;)sql",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db.get());
+  }
+  const std::unique_ptr<Store> store = open_sqlite_store(path);
+  EXPECT_EQ(store->schema_version(), 4);
+  EXPECT_FALSE(store->record_by_key(fmt::format("{:032x}", 3)).has_value());  // purged
+  // The kept records, their decisions (the reviewer was not recorded before) and files.
+  const IngestedRecord confirmed = *store->record_by_key(fmt::format("{:032x}", 1));
+  EXPECT_EQ(confirmed.review_status, ReviewStatus::confirmed);
+  EXPECT_EQ(confirmed.reviewed_at, UtcTime{5000});
+  EXPECT_EQ(confirmed.first_reviewer, "");
+  EXPECT_EQ(confirmed.first_reviewed_at, UtcTime{5000});
+  EXPECT_EQ(confirmed.second_reviewer, "");
+  EXPECT_FALSE(confirmed.second_reviewed_at.has_value());
+  ASSERT_EQ(confirmed.files.size(), 1U);
+  EXPECT_EQ(confirmed.files[0].storage_path, "x");
+  EXPECT_EQ(store->record_by_key(fmt::format("{:032x}", 2))->review_status, ReviewStatus::pending);
+  EXPECT_EQ(store->review_queue(10, "").size(), 1U);
+  IngestedRecord r;
+  r.key = fmt::format("{:032x}", 9);
+  r.kind = "violation";
+  r.violation = true;
+  r.camera_id = "c1";
+  r.content_sha256 = std::string(64, 'c');
+  r.received_at = UtcTime{9000};
+  r.files = {EvidenceFile{0, "frame.jpg", "image/jpeg", 10, std::string(64, 'd'), "y"}};
+  ASSERT_EQ(store->ingest_record(r), IngestOutcome::stored);
+  EXPECT_GT(r.id, highest_id);
+  // The purged key is still a tombstone, and the new record and its file read back.
+  IngestedRecord again;
+  again.key = fmt::format("{:032x}", 3);
+  again.kind = "violation";
+  again.violation = true;
+  again.camera_id = "c1";
+  again.content_sha256 = std::string(64, 'a');
+  EXPECT_EQ(store->ingest_record(again), IngestOutcome::duplicate);
+  const IngestedRecord got = *store->record_by_key(r.key);
+  ASSERT_EQ(got.files.size(), 1U);
+  EXPECT_EQ(got.files[0].storage_path, "y");
+  EXPECT_EQ(store->set_review(
+                r.key, ReviewDecision{ReviewStatus::pending, ReviewStatus::awaiting_second_review,
+                                      ReviewStage::first, "alice", UtcTime{9500}, ""}),
+            ReviewOutcome::applied);
+  EXPECT_EQ(store->record_by_key(r.key)->review_status, ReviewStatus::awaiting_second_review);
 }
 
 }  // namespace
