@@ -93,7 +93,9 @@ int EdgeCommand::run() const {
                               {"frames_dropped", c.frames_dropped},
                               {"frames_read", c.frames_read},
                               {"passes", c.passes},
-                              {"errors", c.errors}});
+                              {"errors", c.errors},
+                              {"violations", c.violations},
+                              {"undecidable", c.undecidable}});
     errors += c.errors > 0;
   }
   std::cout << out.dump() << std::endl;

@@ -9,6 +9,8 @@
 
 #include "core/errors.hpp"
 #include "edge/camera_pipeline.hpp"
+#include "edge/red_light_camera.hpp"
+#include "edge/signal_feed.hpp"
 #include "edge/spool.hpp"
 #include "edge/uploader.hpp"
 #include "evidence/plate_read_package.hpp"
@@ -60,6 +62,7 @@ struct EdgeAgent::Impl {
   const Clock& clock;
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Uploader> uploader;
+  std::shared_ptr<SignalFeed> signal;  // set when a camera has a red-light approach
   std::vector<std::unique_ptr<CameraPipeline>> cameras;
   std::uint64_t purged = 0;  // touched by run()'s thread only
   std::atomic<bool> alarm{false};
@@ -121,6 +124,21 @@ struct EdgeAgent::Impl {
     check_alarm();
   }
 
+  /// Spools a red-light violation package as a record of kind "red_light" (violation: kept
+  /// until uploaded, never purged by retention). Called on the camera's worker thread.
+  void spool_violation(evidence::Package&& p) {
+    std::vector<EvidenceFile> files;
+    for (evidence::PackageFile& f : p.files)
+      files.push_back({std::move(f.name), std::move(f.media_type), std::move(f.bytes)});
+    try {
+      spool->put("red_light", std::move(p.metadata), std::move(files), true);
+    } catch (...) {
+      check_alarm();
+      throw;
+    }
+    check_alarm();
+  }
+
   void spool_pass(video::Pass&& pass) {
     evidence::PackageOptions o;
     o.site_id = config.site_id;
@@ -163,18 +181,35 @@ EdgeAgent::EdgeAgent(SiteConfig config, std::unique_ptr<alpr::Alpr> reader, cons
     uo.timeout_ms = s.config.upload->timeout_ms;
     s.uploader = std::make_unique<Uploader>(uo, *s.spool, clock);
   }
+  if (s.config.signal) s.signal = std::make_shared<SignalFeed>(*s.config.signal);
   for (const CameraConfig& cam : s.config.cameras) {
     const std::string id = cam.id;
     auto source =
         open_source(cam, clock, [&s, id](const video::HealthEvent& e) { s.spool_health(id, e); });
+    std::unique_ptr<RedLightCamera> red_light;
+    if (!cam.red_light.empty()) {
+      if (!s.signal)
+        throw InvalidInput(fmt::format("camera {}: red light needs a [signal] feed", cam.id));
+      RedLightContext ctx;
+      ctx.site_id = s.config.site_id;
+      ctx.timezone = s.config.timezone;
+      ctx.clock_source = clock.source();
+      ctx.engine = s.config.engine;
+      ctx.jpeg_quality = s.config.jpeg_quality;
+      red_light = std::make_unique<RedLightCamera>(
+          cam.id, cam.red_light, cam.evidence_ring, s.signal, ctx,
+          [&s](evidence::Package&& p) { s.spool_violation(std::move(p)); });
+    }
     s.cameras.push_back(std::make_unique<CameraPipeline>(
-        cam, std::move(source), *s.reader, [&s](video::Pass&& p) { s.spool_pass(std::move(p)); }));
+        cam, std::move(source), *s.reader, [&s](video::Pass&& p) { s.spool_pass(std::move(p)); },
+        std::move(red_light)));
   }
 }
 
 EdgeAgent::~EdgeAgent() {
   stop();
   for (auto& cam : impl_->cameras) cam->join();
+  if (impl_->signal) impl_->signal->stop();
 }
 
 void EdgeAgent::stop() {
@@ -190,6 +225,10 @@ AgentSummary EdgeAgent::run() {
   Impl& s = *impl_;
   spdlog::info("site {}: {} camera(s), spool {}, upload {}", s.config.site_id, s.cameras.size(),
                s.config.spool_dir.string(), s.config.upload ? s.config.upload->url : "off");
+  if (s.signal) {
+    spdlog::info("signal phases: {}", s.signal->describe());
+    s.signal->start();
+  }
   s.running = static_cast<int>(s.cameras.size());
   std::vector<std::jthread> waiters;
   for (auto& cam : s.cameras) {
@@ -233,11 +272,12 @@ AgentSummary EdgeAgent::run() {
     // not hold up a shutdown).
     if (!stopped) s.uploader->upload_due();
   }
+  if (s.signal) s.signal->stop();
   AgentSummary summary;
   for (auto& cam : s.cameras) {
     const CameraStats st = cam->stats();
-    summary.cameras.push_back(
-        {cam->config().id, st.frames_in, st.frames_dropped, st.frames_read, st.passes, st.errors});
+    summary.cameras.push_back({cam->config().id, st.frames_in, st.frames_dropped, st.frames_read,
+                               st.passes, st.errors, st.violations, st.undecidable});
   }
   summary.spooled = s.spool->usage().entries;
   summary.purged = s.purged;

@@ -24,6 +24,9 @@ struct AgentSummary {
     std::uint64_t frames_read = 0;
     std::uint64_t passes = 0;
     std::uint64_t errors = 0;
+    /// Red-light violations spooled and undecidable red-light decisions (each logged).
+    std::uint64_t violations = 0;
+    std::uint64_t undecidable = 0;
   };
   std::vector<Camera> cameras;
   /// Records left in the spool at the end (not yet acknowledged by a server).
@@ -33,7 +36,9 @@ struct AgentSummary {
 };
 
 /// Runs every camera of a site (each in its own reader and worker thread), writes each vehicle
-/// pass as an evidence package (evidence/plate_read_package.hpp) into the spool with its
+/// pass as an evidence package (evidence/plate_read_package.hpp) into the spool, judges the
+/// passes of red-light cameras against the site's signal feed (edge/red_light_camera.hpp;
+/// violations spooled as records of kind "red_light", docs/red-light.md), with its
 /// camera-health events, uploads to the server when one is configured (docs/edge-upload.md)
 /// and applies the spool's retention. Frames without plates are never stored.
 /// Threading: run() on one thread; stop() from any thread (e.g. a signal handler thread).

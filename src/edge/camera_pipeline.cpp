@@ -59,6 +59,7 @@ video::Pass snapshot_pass(const std::string& camera, const video::Frame& frame,
   read.best_corners = r.corners;
   read.detector_confidence = r.detector_confidence;
   p.best_frame = frame.image;
+  p.path.push_back({frame.capture_time, frame.sequence, r.corners, r.corners.bounding_box()});
   return p;
 }
 
@@ -88,11 +89,13 @@ std::vector<video::Pass> CameraWorker::finish() {
 }
 
 CameraPipeline::CameraPipeline(CameraConfig config, std::unique_ptr<video::FrameSource> source,
-                               const alpr::Alpr& reader, PassSink sink)
+                               const alpr::Alpr& reader, PassSink sink,
+                               std::unique_ptr<RedLightCamera> red_light)
     : config_(std::move(config)),
       source_(std::move(source)),
       reader_(reader),
       sink_(std::move(sink)),
+      red_light_(std::move(red_light)),
       queue_(static_cast<std::size_t>(config_.queue_frames)) {
   if (!source_) throw InvalidInput("a camera pipeline needs a frame source");
   if (!sink_) throw InvalidInput("a camera pipeline needs a pass sink");
@@ -118,7 +121,8 @@ void CameraPipeline::join() {
 }
 
 CameraStats CameraPipeline::stats() const {
-  return {frames_in_.load(), queue_.dropped(), frames_read_.load(), passes_.load(), errors_.load()};
+  return {frames_in_.load(), queue_.dropped(),   frames_read_.load(), passes_.load(),
+          errors_.load(),    violations_.load(), undecidable_.load()};
 }
 
 void CameraPipeline::read_loop() {
@@ -137,10 +141,27 @@ void CameraPipeline::read_loop() {
 }
 
 void CameraPipeline::work_loop() {
+  std::uint64_t lost_seen = 0;  // red-light violations lost, already counted in errors_
   CameraWorker worker(config_.id, reader_, config_.detect_every, config_.tracker,
                       config_.merge_window_ms, config_.tracking);
+  const auto red_light_stats = [&] {
+    if (!red_light_) return;
+    violations_ = red_light_->stats().violations;
+    undecidable_ = red_light_->stats().undecidable;
+    errors_ += red_light_->stats().lost - lost_seen;
+    lost_seen = red_light_->stats().lost;
+  };
   const auto deliver = [&](std::vector<video::Pass>&& passes) {
     for (video::Pass& pass : passes) {
+      if (red_light_) {
+        try {
+          red_light_->pass(pass);
+        } catch (const std::exception& e) {
+          ++errors_;
+          spdlog::error("camera {}: red-light judgement of a pass failed: {}", config_.id,
+                        e.what());
+        }
+      }
       try {
         sink_(std::move(pass));
         ++passes_;
@@ -152,14 +173,23 @@ void CameraPipeline::work_loop() {
   };
   while (std::optional<video::Frame> frame = queue_.pop()) {
     try {
+      if (red_light_) red_light_->frame(*frame);
       deliver(worker.process(*frame));
     } catch (const std::exception& e) {
       ++errors_;
       spdlog::error("camera {}: frame {} failed: {}", config_.id, frame->sequence, e.what());
     }
     frames_read_ = worker.frames_read();
+    red_light_stats();
   }
-  deliver(worker.finish());
+  try {
+    deliver(worker.finish());
+    if (red_light_) red_light_->finish();
+  } catch (const std::exception& e) {
+    ++errors_;
+    spdlog::error("camera {}: end of source failed: {}", config_.id, e.what());
+  }
+  red_light_stats();
 }
 
 }  // namespace roadwarden::edge

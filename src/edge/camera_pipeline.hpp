@@ -11,6 +11,7 @@
 
 #include "alpr/alpr.hpp"
 #include "edge/bounded_queue.hpp"
+#include "edge/red_light_camera.hpp"
 #include "edge/site_config.hpp"
 #include "video/frame.hpp"
 #include "video/pass_merger.hpp"
@@ -73,6 +74,8 @@ struct CameraStats {
   std::uint64_t frames_read = 0;     ///< frames the plate reader ran on
   std::uint64_t passes = 0;          ///< vehicle passes handed to the sink
   std::uint64_t errors = 0;          ///< frames or passes that failed (logged)
+  std::uint64_t violations = 0;      ///< red-light violation packages handed on
+  std::uint64_t undecidable = 0;     ///< red-light decisions that were undecidable (logged)
 };
 
 /// Receives each finished pass on the camera's worker thread. May throw: the error is logged
@@ -81,12 +84,17 @@ using PassSink = std::function<void(video::Pass&& pass)>;
 
 /// A camera's two threads: the reader pulls frames from the source into a bounded queue
 /// (blocking or dropping the oldest when full, per CameraConfig::overflow), the worker runs a
-/// CameraWorker and hands passes to the sink.
+/// CameraWorker and hands passes to the sink. With a RedLightCamera, the worker also gives it
+/// every frame (before the plate reader) and every finished pass (before the sink), and calls
+/// its finish() after the last pass; its errors are logged and counted, never stop the camera.
 /// Threading: start(), stop() and join() are called from the agent's thread; stats() from any.
 class CameraPipeline {
  public:
+  /// `red_light` is optional (nullptr: no red-light rule at this camera); it is used only
+  /// on the worker thread from start() on.
   CameraPipeline(CameraConfig config, std::unique_ptr<video::FrameSource> source,
-                 const alpr::Alpr& reader, PassSink sink);
+                 const alpr::Alpr& reader, PassSink sink,
+                 std::unique_ptr<RedLightCamera> red_light = nullptr);
   ~CameraPipeline();
   CameraPipeline(const CameraPipeline&) = delete;
   CameraPipeline& operator=(const CameraPipeline&) = delete;
@@ -109,11 +117,14 @@ class CameraPipeline {
   std::unique_ptr<video::FrameSource> source_;
   const alpr::Alpr& reader_;
   PassSink sink_;
+  std::unique_ptr<RedLightCamera> red_light_;  // worker thread only
   BoundedQueue<video::Frame> queue_;
   std::atomic<std::uint64_t> frames_in_{0};
   std::atomic<std::uint64_t> frames_read_{0};
   std::atomic<std::uint64_t> passes_{0};
   std::atomic<std::uint64_t> errors_{0};
+  std::atomic<std::uint64_t> violations_{0};
+  std::atomic<std::uint64_t> undecidable_{0};
   std::jthread reader_thread_;
   std::jthread worker_thread_;
 };

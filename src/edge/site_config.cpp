@@ -1,5 +1,7 @@
 #include "edge/site_config.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -30,6 +32,7 @@ class Table {
   [[noreturn]] void fail(const std::string& key, const std::string& why) const {
     fail_at(name(key), why);
   }
+  [[nodiscard]] const std::string& prefix() const { return prefix_; }
   [[nodiscard]] std::string name(const std::string& key) const {
     return prefix_.empty() ? key : prefix_ + "." + key;
   }
@@ -140,6 +143,104 @@ void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
   t.number("min_plate_height", c.alpr.min_plate_height, 1, 1000);
   t.boolean("require_digit", c.alpr.require_digit);
   t.integer("threads", c.threads, 1, 64);
+  t.reject_unknown();
+}
+
+/// Reads `key` as [[x, y], ...] (numbers, pixels, finite, in [-100000, 100000]); at least
+/// `min_points` points.
+void read_points(Table& t, const std::string& key, std::vector<Point>& out, std::size_t min_points,
+                 bool required) {
+  const toml::value* v = t.get(key);
+  if (!v) {
+    if (required) t.fail(key, "is required ([[x, y], ...] in image pixels)");
+    return;
+  }
+  if (!v->is_array()) t.fail(key, "must be an array of [x, y] points");
+  out.clear();
+  for (const toml::value& item : v->as_array()) {
+    if (!item.is_array() || item.as_array().size() != 2)
+      t.fail(key, "must be an array of [x, y] points (two numbers each)");
+    double xy[2] = {0, 0};
+    for (int k = 0; k < 2; ++k) {
+      const toml::value& n = item.as_array()[static_cast<std::size_t>(k)];
+      if (n.is_integer())
+        xy[k] = static_cast<double>(n.as_integer());
+      else if (n.is_floating())
+        xy[k] = n.as_floating();
+      else
+        t.fail(key, "must be an array of [x, y] points (two numbers each)");
+      if (!(xy[k] >= -100000 && xy[k] <= 100000))
+        t.fail(key, "point coordinates must be finite pixels in [-100000, 100000]");
+    }
+    out.push_back({xy[0], xy[1]});
+  }
+  if (out.size() < min_points) t.fail(key, fmt::format("needs at least {} points", min_points));
+}
+
+void read_red_light(Table& t, const std::string& file, RedLightApproachConfig& a) {
+  rules::RedLightOptions& o = a.options;
+  t.string("approach", o.approach_id, true);
+  if (!rules::valid_approach_id(o.approach_id))
+    t.fail("approach", "must be 1-64 of [A-Za-z0-9_.-] (the controller feed's approach id)");
+  read_points(t, "stop_line", o.stop_line, 2, true);
+  const toml::value* lanes = t.get("lane");
+  if (!lanes || !lanes->is_array() || lanes->as_array().empty())
+    t.fail("lane", "at least one [[camera.red_light.lane]] table is required");
+  for (std::size_t i = 0; i < lanes->as_array().size(); ++i) {
+    Table l(lanes->as_array()[i], file, t.name(fmt::format("lane[{}]", i)));
+    rules::RedLightLane lane;
+    l.string("id", lane.id, true);
+    read_points(l, "polygon", lane.polygon, 3, true);
+    l.boolean("right_turn_exempt", lane.right_turn_exempt);
+    l.reject_unknown();
+    o.lanes.push_back(std::move(lane));
+  }
+  t.integer("amber_ms", o.amber_ms, 1000, 10000);
+  t.integer("amber_tolerance_ms", o.amber_tolerance_ms, 0, 1000);
+  t.integer("all_red_ms", o.all_red_ms, 0, 10000);
+  t.integer("grace_ms", o.grace_ms, 0, 5000);
+  t.integer("min_time_into_red_ms", o.min_time_into_red_ms, 0, 60000);
+  t.number("min_speed_kmh", o.min_speed_kmh, 0, 300);
+  t.number("metres_per_px", o.metres_per_px, 0, 10);
+  t.integer("speed_window_ms", o.speed_window_ms, 40, 5000);
+  t.integer("feed_max_silence_ms", o.feed_max_silence_ms, 100, 600000);
+  t.number("intersection_depth_px", o.intersection_depth_px, 1e-3, 10000);
+  t.integer("clip_margin_ms", o.clip_margin_ms, 0, 60000);
+  t.integer("video_max_offset_ms", o.video_max_offset_ms, 1, 5000);
+  if (const toml::value* r = t.get("signal_region")) {
+    if (!r->is_array() || r->as_array().size() != 4 ||
+        !std::all_of(r->as_array().begin(), r->as_array().end(),
+                     [](const toml::value& n) { return n.is_integer(); }))
+      t.fail("signal_region", "must be [x, y, width, height], integers in pixels");
+    const auto& v = r->as_array();
+    const auto x = v[0].as_integer(), y = v[1].as_integer(), w = v[2].as_integer(),
+               h = v[3].as_integer();
+    if (x < 0 || y < 0 || w < 2 || h < 2 || x + w > 16384 || y + h > 16384)
+      t.fail("signal_region", "must lie in the image: x, y >= 0, width and height >= 2");
+    a.signal_region = cv::Rect(static_cast<int>(x), static_cast<int>(y), static_cast<int>(w),
+                               static_cast<int>(h));
+    o.video_cross_check = true;
+  }
+  t.boolean("video_cross_check", o.video_cross_check);
+  if (o.video_cross_check && !a.signal_region)
+    t.fail("video_cross_check", "needs signal_region (where the signal head is in the image)");
+  t.reject_unknown();
+  try {
+    (void)rules::RedLightRule(o);
+  } catch (const InvalidInput& e) {
+    t.fail_at(t.prefix(), e.what());
+  }
+}
+
+void read_evidence_ring(Table& t, FrameRingOptions& o) {
+  t.integer("long_side", o.long_side, 320, 7680);
+  t.integer("jpeg_quality", o.jpeg_quality, 50, 100);
+  double seconds = static_cast<double>(o.span_ms) / 1000.0;
+  t.number("seconds", seconds, 1, 120);
+  o.span_ms = static_cast<std::int64_t>(std::llround(seconds * 1000));
+  std::int64_t mb = static_cast<std::int64_t>(o.max_bytes >> 20);
+  t.integer("max_mb", mb, 1, 8192);
+  o.max_bytes = static_cast<std::uint64_t>(mb) << 20;
   t.reject_unknown();
 }
 
@@ -269,8 +370,53 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
       Table tt(*tv, file, t.name("tracker"));
       read_tracker(tt, cam.tracker);
     }
+    if (const toml::value* rl = t.get("red_light")) {
+      if (!rl->is_array()) t.fail("red_light", "must be [[camera.red_light]] tables");
+      std::set<std::string> approaches;
+      for (std::size_t k = 0; k < rl->as_array().size(); ++k) {
+        Table rt(rl->as_array()[k], file, t.name(fmt::format("red_light[{}]", k)));
+        RedLightApproachConfig a;
+        read_red_light(rt, file, a);
+        if (!approaches.insert(a.options.approach_id).second)
+          rt.fail("approach",
+                  fmt::format("duplicate approach \"{}\" on this camera", a.options.approach_id));
+        cam.red_light.push_back(std::move(a));
+      }
+      if (!cam.red_light.empty() && !cam.tracking)
+        t.fail("red_light", "needs tracking (a red-light camera must be a video camera)");
+    }
+    if (const toml::value* rv = t.get("evidence_ring")) {
+      if (cam.red_light.empty())
+        t.fail("evidence_ring", "applies to cameras with [[camera.red_light]] approaches only");
+      Table rt(*rv, file, t.name("evidence_ring"));
+      read_evidence_ring(rt, cam.evidence_ring);
+    }
     t.reject_unknown();
     c.cameras.push_back(std::move(cam));
+  }
+  const bool any_red_light =
+      std::any_of(c.cameras.begin(), c.cameras.end(),
+                  [](const CameraConfig& k) { return !k.red_light.empty(); });
+  if (const toml::value* v = top.get("signal")) {
+    Table t(*v, file, "signal");
+    SignalFeedOptions s;
+    t.path("replay", s.replay, base);
+    t.string("feed", s.feed);
+    if (s.replay.empty() == s.feed.empty())
+      t.fail("replay", "exactly one of replay (a recorded feed file) or feed (\"host:port\")");
+    t.integer("connect_timeout_ms", s.connect_timeout_ms, 100, 60000);
+    t.integer("backoff_initial_ms", s.backoff.initial_ms, 10, 600000);
+    t.integer("backoff_max_ms", s.backoff.max_ms, 10, 600000);
+    if (s.backoff.max_ms < s.backoff.initial_ms)
+      t.fail("backoff_max_ms", "must be >= backoff_initial_ms");
+    t.reject_unknown();
+    if (!any_red_light)
+      t.fail("replay", "a [signal] feed is only used by cameras with [[camera.red_light]]");
+    c.signal = std::move(s);
+  } else if (any_red_light) {
+    top.fail("signal",
+             "is required: [[camera.red_light]] needs the signal phases ([signal] "
+             "with replay = \"file\" or feed = \"host:port\")");
   }
   top.reject_unknown();
   return c;

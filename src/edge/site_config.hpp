@@ -10,8 +10,13 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/core.hpp>
+
 #include "alpr/alpr.hpp"
 #include "core/time.hpp"
+#include "edge/frame_ring.hpp"
+#include "edge/signal_feed.hpp"
+#include "rules/red_light.hpp"
 #include "video/tracker.hpp"
 
 namespace roadwarden::edge {
@@ -20,6 +25,18 @@ namespace roadwarden::edge {
 enum class Overflow {
   block,        ///< wait for the worker (back-pressure; right for files and image folders)
   drop_oldest,  ///< discard the oldest queued frame (live streams: latency stays bounded)
+};
+
+/// One red-light approach watched by a camera (a [[camera.red_light]] table).
+struct RedLightApproachConfig {
+  /// The rule's options: approach (the feed's approach id), stop_line, lanes
+  /// ([[camera.red_light.lane]] tables) and every timing option (rules/red_light.hpp);
+  /// validated at load time by constructing the rule.
+  rules::RedLightOptions options;
+  /// Signal head of this approach in the camera image, pixels (`signal_region = [x, y, w,
+  /// h]`), for the video cross-check (rules/signal_colour.hpp); required when
+  /// options.video_cross_check is true, which it is by default when a region is given.
+  std::optional<cv::Rect> signal_region;
 };
 
 /// One camera of the site.
@@ -51,6 +68,12 @@ struct CameraConfig {
   std::int64_t merge_window_ms = 3000;
   /// Tracker options (the [camera.tracker] table).
   video::TrackerOptions tracker;
+  /// Red-light approaches of this camera (docs/red-light.md); empty = no red-light rule. A
+  /// camera with approaches keeps an evidence frame ring and needs the site's [signal] table.
+  std::vector<RedLightApproachConfig> red_light;
+  /// The evidence frame ring of a red-light camera (the [camera.evidence_ring] table; only
+  /// allowed with red_light).
+  FrameRingOptions evidence_ring;
 };
 
 /// The HTTPS upload to the central server (the [upload] table); see docs/edge-upload.md.
@@ -93,6 +116,9 @@ struct SiteConfig {
   /// Upload target; absent = reads stay in the spool (store-and-forward without a server).
   std::optional<UploadConfig> upload;
   std::vector<CameraConfig> cameras;
+  /// The signal-phase feed (the [signal] table): required when a camera has a red-light
+  /// approach, refused otherwise.
+  std::optional<SignalFeedOptions> signal;
 };
 
 /// Reads and validates `path`. Throws IoError when it cannot be read and InvalidInput for a

@@ -18,7 +18,16 @@ void merge(Pass& into, Pass&& other) {
   const int frames = a.frames_read + b.frames_read;
   const UtcTime first = std::min(a.first_seen, b.first_seen);
   const UtcTime last = std::max(a.last_seen, b.last_seen);
+  std::vector<PathPoint> path = std::move(into.path);
+  path.insert(path.end(), other.path.begin(), other.path.end());
+  std::sort(path.begin(), path.end(),
+            [](const PathPoint& x, const PathPoint& y) { return x.sequence < y.sequence; });
+  path.erase(
+      std::unique(path.begin(), path.end(),
+                  [](const PathPoint& x, const PathPoint& y) { return x.sequence == y.sequence; }),
+      path.end());
   if (b.votes > a.votes) into = std::move(other);
+  into.path = std::move(path);
   into.read.votes = votes;
   into.read.frames_read = frames;
   into.read.first_seen = first;

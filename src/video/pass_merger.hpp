@@ -12,7 +12,8 @@ namespace roadwarden::video {
 /// Holds each finished pass for `window_ms` of capture time; a pass of the same text that
 /// starts within the window after a held one ends is merged into it (one vehicle, one read).
 /// The merged read keeps the evidence (best frame, corners, candidates, direction) of the
-/// part with more votes, sums votes and frames_read, and spans both parts' first/last seen.
+/// part with more votes, sums votes and frames_read, spans both parts' first/last seen, and
+/// joins both parts' paths (Pass::path) in sequence order.
 /// Two different vehicles with the same plate text within seconds of each other at one camera
 /// would be a cloned plate — one read with both time spans is still what the evidence shows.
 /// Not thread-safe: one merger per camera, on the camera's worker thread.

@@ -474,6 +474,8 @@ std::optional<Pass> Tracker::conclude(Track& tr) const {
   r.best_corners = best.corners;
   r.detector_confidence = best.detector_confidence;
   pass.best_frame = std::move(tr.best_frame);
+  pass.path.reserve(obs.size());
+  for (const Observation& o : obs) pass.path.push_back({o.time, o.sequence, o.corners, o.box});
   return pass;
 }
 

@@ -86,6 +86,24 @@ struct TrackerOptions {
   std::function<bool(std::string_view text)> valid_text;
 };
 
+/// Where a track's plate was on one frame it was matched on (detection frames only: frames
+/// given to Tracker::skip() have no observation).
+struct PathPoint {
+  /// Capture time of the frame, UTC ms (Frame::capture_time).
+  UtcTime time;
+  /// Camera sequence number of the frame (Frame::sequence).
+  std::int64_t sequence = 0;
+  /// Plate corners (TL, TR, BR, BL) in full-resolution pixels of that frame.
+  Quad corners;
+  /// Axis-aligned bounding box of `corners`, pixels.
+  Box box;
+  /// The reference point where the vehicle meets the road as far as the plate shows it: the
+  /// bottom centre of `box` (x + width / 2, y + height), pixels. This is the point the
+  /// red-light rule follows (rules::TrackObservation allows the plate box when only the plate
+  /// is tracked).
+  [[nodiscard]] Point bottom_centre() const { return {box.x + box.width / 2, box.y + box.height}; }
+};
+
 /// One finished vehicle pass with its evidence frame.
 struct Pass {
   /// The plate read; `camera` is the tracker's camera id.
@@ -94,6 +112,11 @@ struct Pass {
   /// shared with the frame source). `read.best_sequence`, `read.best_time` and
   /// `read.best_corners` describe this frame.
   cv::Mat best_frame;
+  /// The track's path: one point per matched frame, in capture order (strictly increasing
+  /// sequence and time). At most TrackerOptions::max_track_frames points per track (a
+  /// PassMerger joins two tracks' paths). A snapshot pass (no tracking) has exactly one point.
+  /// About 100 bytes per point.
+  std::vector<PathPoint> path;
 };
 
 /// Groups the per-frame plate results of one camera into tracks (one per vehicle pass) and

@@ -40,6 +40,23 @@ TEST(PassMerger, SameTextAfterAShortOcclusionIsOneVehicle) {
   EXPECT_EQ(out[0].read.direction, "approaching");
 }
 
+TEST(PassMerger, MergedPassJoinsBothPathsInSequenceOrder) {
+  PassMerger merger(3000);
+  Pass a = pass("01A123BC", 0, 1000, 8);
+  a.path = {{UtcTime{0}, 0, {}, {}}, {UtcTime{1000}, 25, {}, {}}};
+  Pass b = pass("01A123BC", 2500, 4000, 3);
+  b.path = {{UtcTime{2500}, 62, {}, {}}, {UtcTime{4000}, 100, {}, {}}};
+  (void)merger.add(one(std::move(a)), UtcTime{1000});
+  (void)merger.add(one(std::move(b)), UtcTime{4000});
+  const std::vector<Pass> out = merger.finish();
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_EQ(out[0].path.size(), 4u);
+  EXPECT_EQ(out[0].path[0].sequence, 0);
+  EXPECT_EQ(out[0].path[1].sequence, 25);
+  EXPECT_EQ(out[0].path[2].sequence, 62);
+  EXPECT_EQ(out[0].path[3].sequence, 100);
+}
+
 TEST(PassMerger, SameTextLongAfterIsASecondPass) {
   PassMerger merger(3000);
   (void)merger.add(one(pass("01A123BC", 0, 1000, 8)), UtcTime{1000});

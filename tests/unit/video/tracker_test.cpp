@@ -553,5 +553,49 @@ TEST(Tracker, OverlongTrackIsCutIntoPasses) {
   EXPECT_EQ(passes[2].read.frames_read, 10);
 }
 
+TEST(Tracker, PassCarriesThePathOfEveryMatchedFrame) {
+  // Detection on even frames only: the path has the matched (even) frames, in order, with
+  // their times, sequences, corners and the bottom centre of the plate box.
+  Tracker tracker("cam-1");
+  std::vector<Pass> passes;
+  for (int i = 0; i < 30; ++i) {
+    const Frame f = make_frame(i);
+    auto out = i % 2 == 0
+                   ? tracker.update(f, {plate("01A123BC", 400 + 5.0 * i, 300 + 4.0 * i, 120, 30)})
+                   : tracker.skip(f);
+    for (auto& p : out) passes.push_back(std::move(p));
+  }
+  for (auto& p : tracker.finish()) passes.push_back(std::move(p));
+  ASSERT_EQ(passes.size(), 1u);
+  const std::vector<PathPoint>& path = passes[0].path;
+  ASSERT_EQ(path.size(), 15u);
+  for (std::size_t k = 0; k < path.size(); ++k) {
+    const auto i = static_cast<std::int64_t>(2 * k);
+    EXPECT_EQ(path[k].sequence, i);
+    EXPECT_EQ(path[k].time.unix_ms, kStartMs + 40 * i);
+    const Point bc = path[k].bottom_centre();
+    EXPECT_DOUBLE_EQ(bc.x, 400 + 5.0 * static_cast<double>(i));
+    EXPECT_DOUBLE_EQ(bc.y, 300 + 4.0 * static_cast<double>(i) + 15);
+    EXPECT_DOUBLE_EQ(path[k].box.width, 120);
+    EXPECT_EQ(path[k].corners.bounding_box().y, path[k].box.y);
+  }
+  EXPECT_EQ(path.front().time, passes[0].read.first_seen);
+  EXPECT_EQ(path.back().time, passes[0].read.last_seen);
+}
+
+TEST(Tracker, PathIsBoundedByMaxTrackFrames) {
+  TrackerOptions o;
+  o.max_track_frames = 20;
+  Tracker tracker("cam-1", o);
+  auto passes = run(tracker, 45, [&](int) {
+    return std::vector<PlateResult>{plate("01A123BC", 640, 400, 150, 32)};
+  });
+  ASSERT_EQ(passes.size(), 3u);
+  EXPECT_EQ(passes[0].path.size(), 20u);
+  EXPECT_EQ(passes[1].path.size(), 20u);
+  EXPECT_EQ(passes[1].path.front().sequence, 20);
+  EXPECT_EQ(passes[2].path.size(), 5u);
+}
+
 }  // namespace
 }  // namespace roadwarden::video
