@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <spdlog/spdlog.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
@@ -186,8 +186,7 @@ rules::VehicleList read_list(Table& t, const std::filesystem::path& base) {
   t.reject_unknown();
   for (const std::string& p : plates) {
     if (alpr::normalise_plate_text(p).empty())
-      t.fail(file.empty() ? "plates" : "file",
-             fmt::format("\"{}\" has no letter or digit", p));
+      t.fail(file.empty() ? "plates" : "file", fmt::format("\"{}\" has no letter or digit", p));
     list.plates.insert(p);
   }
   return list;
@@ -226,8 +225,7 @@ rules::CurfewWindow read_window(Table& t) {
   return with_key(t.file(), t.name("time"), [&] {
     rules::CurfewWindow w = rules::CurfewWindow::from_text(
         std::string_view(time).substr(0, dash), std::string_view(time).substr(dash + 1), days);
-    if (w.end_minute == w.start_minute)
-      throw InvalidInput("a window must not end when it starts");
+    if (w.end_minute == w.start_minute) throw InvalidInput("a window must not end when it starts");
     return w;
   });
 }
@@ -252,7 +250,8 @@ std::set<std::string> site_cameras(const toml::value& root) {
   for (const toml::value& cam : it->second.as_array()) {
     if (!cam.is_table()) continue;
     const auto id = cam.as_table().find("id");
-    if (id != cam.as_table().end() && id->second.is_string()) ids.insert(id->second.as_string().str);
+    if (id != cam.as_table().end() && id->second.is_string())
+      ids.insert(id->second.as_string().str);
   }
   return ids;
 }
@@ -278,8 +277,8 @@ CurfewZoneConfig read_curfew(Table& t, const std::filesystem::path& base,
   o.time_zone = site_zone;
   t.string("timezone", o.time_zone);
   if (!known_time_zone(o.time_zone))
-    t.fail("timezone", fmt::format("\"{}\" is not an IANA time zone (e.g. \"Asia/Tashkent\")",
-                                   o.time_zone));
+    t.fail("timezone",
+           fmt::format("\"{}\" is not an IANA time zone (e.g. \"Asia/Tashkent\")", o.time_zone));
   const toml::value* windows = t.get("window");
   if (!windows || !windows->is_array() || windows->as_array().empty())
     t.fail("window", "at least one [[curfew.window]] table (time = \"23:00-06:00\") is required");
@@ -299,7 +298,8 @@ CurfewZoneConfig read_curfew(Table& t, const std::filesystem::path& base,
   }
   if (select == "format") {
     o.selector.kind = rules::CurfewSelector::Kind::PlateFormat;
-    if (formats.empty()) t.fail("formats", "select = \"format\" needs formats = [\"uz.legal\", ...]");
+    if (formats.empty())
+      t.fail("formats", "select = \"format\" needs formats = [\"uz.legal\", ...]");
     o.selector.formats = formats;
     if (vehicles) t.fail("vehicles", "applies to select = \"list\" only");
   } else if (select == "list") {
@@ -324,7 +324,6 @@ CurfewZoneConfig read_curfew(Table& t, const std::filesystem::path& base,
   with_key(t.file(), t.prefix(), [&] { (void)rules::CurfewRule(o, z.permits); });
   return z;
 }
-
 
 SectionSpeedConfig read_section(Table& t, const std::filesystem::path& base,
                                 const std::set<std::string>& known) {
@@ -370,8 +369,8 @@ SeatbeltConfig read_seatbelt(Table& t, const std::filesystem::path& base,
   t.path("model", c.model, base);
   std::error_code ec;
   if (!c.model.empty() && !std::filesystem::is_regular_file(c.model, ec))
-    throw IoError(fmt::format("{}: {}: no model file at {}", t.file(), t.name("model"),
-                              c.model.string()));
+    throw IoError(
+        fmt::format("{}: {}: no model file at {}", t.file(), t.name("model"), c.model.string()));
   t.number("min_confidence", c.options.min_confidence, 0.5, 1);
   std::string traffic = "right_hand";
   t.string("traffic", traffic);
@@ -420,14 +419,14 @@ std::vector<EvidenceFile> frame_files(const std::string& prefix, const cv::Mat& 
                    encode_jpeg(evidence::with_data_bar(overview, lines), ctx.jpeg_quality)});
   const cv::Rect cut = plate_cut(read.best_corners, frame.size());
   if (cut.area() > 0)
-    files.push_back({prefix + "plate.jpg", "image/jpeg", encode_jpeg(frame(cut), ctx.jpeg_quality)});
+    files.push_back(
+        {prefix + "plate.jpg", "image/jpeg", encode_jpeg(frame(cut), ctx.jpeg_quality)});
   return files;
 }
 
 /// The first two data bar lines: rule, site and camera; UTC and local time.
 std::vector<std::string> bar_head(const PassRuleContext& ctx, const rules::TimeZone& zone,
-                                  const std::string& title, const std::string& camera,
-                                  UtcTime at) {
+                                  const std::string& title, const std::string& camera, UtcTime at) {
   const rules::LocalDateTime local = zone.to_local(at);
   return {fmt::format("{} | site {} | camera {}", title, ctx.site_id, camera),
           fmt::format("UTC {} | local {} {} ({})", to_iso8601(at), rules::to_iso8601(local),
@@ -446,15 +445,20 @@ json base_metadata(const PassRuleContext& ctx, json violation, const PlateRead& 
           {"read", evidence::to_json(read)}};
 }
 
-std::string hash_of(const json& config) { return crypto::sha256_hex(config.dump()); }
+std::string hash_of(const json& config) {
+  return crypto::sha256_hex(config.dump());
+}
 
 json curfew_config_json(const CurfewZoneConfig& z) {
   const rules::CurfewOptions& o = z.options;
   json windows = json::array();
   for (const rules::CurfewWindow& w : o.windows)
     windows.push_back({{"time", w.label()}, {"days", w.days_label()}});
-  json j = {{"kind", "curfew"},   {"id", o.rule_id},       {"time_zone", o.time_zone},
-            {"cameras", o.cameras}, {"windows", windows}};
+  json j = {{"kind", "curfew"},
+            {"id", o.rule_id},
+            {"time_zone", o.time_zone},
+            {"cameras", o.cameras},
+            {"windows", windows}};
   switch (o.selector.kind) {
     case rules::CurfewSelector::Kind::PlateFormat:
       j["select"] = "format";
@@ -555,8 +559,7 @@ PassRulesConfig parse_pass_rules(const toml::value& site_root, const std::filesy
       Table t((*sections)[i], f, fmt::format("section_speed[{}]", i));
       c.sections.push_back(read_section(t, base, known));
       if (!ids.insert(c.sections.back().options.section_id).second)
-        t.fail("id",
-               fmt::format("duplicate rule id \"{}\"", c.sections.back().options.section_id));
+        t.fail("id", fmt::format("duplicate rule id \"{}\"", c.sections.back().options.section_id));
     }
   }
   if (const auto it = root.find("seatbelt"); it != root.end()) {
@@ -589,9 +592,9 @@ struct PassRuleEngine::Section {
   /// An entry pass waiting for its exit: no plate text, only its pseudonym (the map key).
   struct Waiting {
     std::string evidence_id;
-    std::int64_t reference_ms = 0;  ///< entry time on the reference clock
-    std::uint64_t order = 0;        ///< arrival order, for dropping the oldest images
-    json read;                      ///< to_json(entry read) without text/candidates
+    std::int64_t reference_ms = 0;    ///< entry time on the reference clock
+    std::uint64_t order = 0;          ///< arrival order, for dropping the oldest images
+    json read;                        ///< to_json(entry read) without text/candidates
     std::vector<EvidenceFile> files;  ///< entry_frame.jpg, entry_plate.jpg; empty once dropped
     bool images_dropped = false;
   };
@@ -599,7 +602,7 @@ struct PassRuleEngine::Section {
   std::unique_ptr<rules::SectionSpeedRule> rule;
   json config_json;
   std::string hash;
-  std::map<std::string, Waiting> waiting;             ///< by plate HMAC
+  std::map<std::string, Waiting> waiting;            ///< by plate HMAC
   std::map<std::uint64_t, std::string> with_images;  ///< order -> plate HMAC, images still held
   std::uint64_t next_order = 0;
 };
@@ -622,8 +625,8 @@ PassRuleEngine::PassRuleEngine(PassRulesConfig config, PassRuleContext context,
     s->config = sc;
     s->rule = std::make_unique<rules::SectionSpeedRule>(sc.options);
     if (sc.entry_clock_uncertainty_ms < 0 || sc.exit_clock_uncertainty_ms < 0)
-      throw InvalidInput(fmt::format("section {}: clock uncertainties must be >= 0",
-                                     sc.options.section_id));
+      throw InvalidInput(
+          fmt::format("section {}: clock uncertainties must be >= 0", sc.options.section_id));
     if (sc.max_pending_frames < 1)
       throw InvalidInput(
           fmt::format("section {}: max_pending_frames must be >= 1", sc.options.section_id));
@@ -728,8 +731,8 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
                                  ? crypto::hmac_sha256_hex(o.plate_key, plate)
                                  : std::string();
     if (camera == o.exit_camera) {
-      const rules::SectionRead r{camera, plate, at, sc.exit_clock_offset_ms,
-                                 sc.exit_clock_uncertainty_ms, 0, evidence_id};
+      const rules::SectionRead r{
+          camera, plate, at, sc.exit_clock_offset_ms, sc.exit_clock_uncertainty_ms, 0, evidence_id};
       const std::int64_t exit_ref = at.unix_ms - sc.exit_clock_offset_ms;
       std::optional<rules::SectionSpeedDecision> d;
       Section::Waiting entry;
@@ -742,9 +745,10 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
                        evidence_id);
         } else if (exit_ref <= it->second.reference_ms) {
           ++stats_.section_exits_before_entry;
-          spdlog::warn("section {}: exit pass {} is not after its entry {} on the reference "
-                       "clock (check the cameras' clock offsets); the entry is kept",
-                       o.section_id, evidence_id, it->second.evidence_id);
+          spdlog::warn(
+              "section {}: exit pass {} is not after its entry {} on the reference "
+              "clock (check the cameras' clock offsets); the entry is kept",
+              o.section_id, evidence_id, it->second.evidence_id);
         } else {
           d = s.rule->on_exit(r);
           entry = std::move(it->second);
@@ -752,9 +756,10 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
           s.waiting.erase(it);
           if (!d) {
             ++stats_.section_entries_expired;
-            spdlog::info("section {}: entry {} dropped unmatched: its exit {} came after more "
-                         "than the maximum transit time of {} s",
-                         o.section_id, entry.evidence_id, evidence_id, o.max_transit_ms / 1000);
+            spdlog::info(
+                "section {}: entry {} dropped unmatched: its exit {} came after more "
+                "than the maximum transit time of {} s",
+                o.section_id, entry.evidence_id, evidence_id, o.max_transit_ms / 1000);
           } else {
             ++stats_.section_matched;
             if (d->violation) ++stats_.section_violations;
@@ -806,15 +811,17 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
       }
     }
     if (camera == o.entry_camera) {
-      const rules::SectionRead r{camera, plate, at, sc.entry_clock_offset_ms,
-                                 sc.entry_clock_uncertainty_ms, 0, evidence_id};
+      const rules::SectionRead r{
+          camera, plate,      at, sc.entry_clock_offset_ms, sc.entry_clock_uncertainty_ms,
+          0,      evidence_id};
       // Images are encoded before the lock is taken (the costly part).
       std::vector<std::string> lines =
           bar_head(context_, zone_, "AVERAGE SPEED " + o.section_id + " entry", camera, at);
-      lines.push_back(fmt::format("Section {} -> {} | {:.3f} m | limit {:g} km/h | clock "
-                                  "offset {} ms +/-{}",
-                                  o.entry_camera, o.exit_camera, o.distance_m, o.limit_kmh,
-                                  sc.entry_clock_offset_ms, sc.entry_clock_uncertainty_ms));
+      lines.push_back(
+          fmt::format("Section {} -> {} | {:.3f} m | limit {:g} km/h | clock "
+                      "offset {} ms +/-{}",
+                      o.entry_camera, o.exit_camera, o.distance_m, o.limit_kmh,
+                      sc.entry_clock_offset_ms, sc.entry_clock_uncertainty_ms));
       Section::Waiting w;
       w.evidence_id = evidence_id;
       w.reference_ms = at.unix_ms - sc.entry_clock_offset_ms;
@@ -841,10 +848,11 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
         old.files.shrink_to_fit();
         old.images_dropped = true;
         ++stats_.section_entry_frames_dropped;
-        spdlog::warn("section {}: {} entries are waiting with images (max_pending_frames); "
-                     "dropped the images of the oldest, {} (a violation of it would carry "
-                     "the exit images only)",
-                     o.section_id, s.with_images.size(), old.evidence_id);
+        spdlog::warn(
+            "section {}: {} entries are waiting with images (max_pending_frames); "
+            "dropped the images of the oldest, {} (a violation of it would carry "
+            "the exit images only)",
+            o.section_id, s.with_images.size(), old.evidence_id);
         s.with_images.erase(oldest);
       }
     }
@@ -861,17 +869,25 @@ std::vector<ViolationRecord> PassRuleEngine::judge_seatbelt(const std::string& c
   } catch (const InvalidInput& e) {
     const std::lock_guard lock(mutex_);
     ++stats_.seatbelt_errors;
-    spdlog::warn("seatbelt: pass at {} {} not judged: {}", camera,
-                 to_iso8601(pass.read.best_time), e.what());
+    spdlog::warn("seatbelt: pass at {} {} not judged: {}", camera, to_iso8601(pass.read.best_time),
+                 e.what());
     return {};
   }
   {
     const std::lock_guard lock(mutex_);
     switch (d.status) {
-      case rules::SeatbeltStatus::unavailable: ++stats_.seatbelt_unavailable; break;
-      case rules::SeatbeltStatus::uncertain: ++stats_.seatbelt_uncertain; break;
-      case rules::SeatbeltStatus::belted: ++stats_.seatbelt_belted; break;
-      case rules::SeatbeltStatus::unbelted: ++stats_.seatbelt_unbelted; break;
+      case rules::SeatbeltStatus::unavailable:
+        ++stats_.seatbelt_unavailable;
+        break;
+      case rules::SeatbeltStatus::uncertain:
+        ++stats_.seatbelt_uncertain;
+        break;
+      case rules::SeatbeltStatus::belted:
+        ++stats_.seatbelt_belted;
+        break;
+      case rules::SeatbeltStatus::unbelted:
+        ++stats_.seatbelt_unbelted;
+        break;
     }
   }
   if (!d.is_violation()) return {};
@@ -892,15 +908,16 @@ std::vector<ViolationRecord> PassRuleEngine::judge_seatbelt(const std::string& c
             {"config", seatbelt_config_json(*config_.seatbelt, d.classifier)},
             {"config_hash", seatbelt_hash_}};
   std::vector<std::string> lines = bar_head(context_, zone_, "SEATBELT", camera, read.best_time);
-  lines.push_back(fmt::format("Driver unbelted | confidence {:.3f} (min {:.2f}) | model {} | plate {}",
-                              d.confidence, config_.seatbelt->options.min_confidence,
-                              d.classifier, alpr::normalise_plate_text(read.text)));
+  lines.push_back(
+      fmt::format("Driver unbelted | confidence {:.3f} (min {:.2f}) | model {} | plate {}",
+                  d.confidence, config_.seatbelt->options.min_confidence, d.classifier,
+                  alpr::normalise_plate_text(read.text)));
   ViolationRecord r{"seatbelt", base_metadata(context_, std::move(v), read, pass.best_frame),
                     frame_files("", pass.best_frame, read, lines, context_)};
   if (d.windshield) {
-    const cv::Mat driver = rules::occupant_crop(
-        pass.best_frame, *d.windshield,
-        rules::driver_side_in_front_view(config_.seatbelt->options.traffic));
+    const cv::Mat driver =
+        rules::occupant_crop(pass.best_frame, *d.windshield,
+                             rules::driver_side_in_front_view(config_.seatbelt->options.traffic));
     r.files.push_back({"driver.jpg", "image/jpeg", encode_jpeg(driver, context_.jpeg_quality)});
   }
   return {std::move(r)};
@@ -916,8 +933,7 @@ std::size_t PassRuleEngine::expire(UtcTime now) {
     for (auto it = s.waiting.begin(); it != s.waiting.end();) {
       if (it->second.reference_ms + o.max_transit_ms < now.unix_ms) {
         spdlog::info("section {}: entry {} expired unmatched after {} s (no exit at {})",
-                     o.section_id, it->second.evidence_id, o.max_transit_ms / 1000,
-                     o.exit_camera);
+                     o.section_id, it->second.evidence_id, o.max_transit_ms / 1000, o.exit_camera);
         s.with_images.erase(it->second.order);
         it = s.waiting.erase(it);
         ++dropped;

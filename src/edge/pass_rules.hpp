@@ -131,21 +131,21 @@ struct ViolationRecord {
 
 /// Counters since construction (for health reporting and tests).
 struct PassRuleStats {
-  std::uint64_t passes = 0;                       ///< on_pass calls
+  std::uint64_t passes = 0;  ///< on_pass calls
   std::uint64_t curfew_violations = 0;
-  std::uint64_t section_entries = 0;              ///< entry passes recorded
-  std::uint64_t section_entries_replaced = 0;     ///< pending entry replaced by a newer one
-  std::uint64_t section_matched = 0;              ///< exits matched with an entry
+  std::uint64_t section_entries = 0;           ///< entry passes recorded
+  std::uint64_t section_entries_replaced = 0;  ///< pending entry replaced by a newer one
+  std::uint64_t section_matched = 0;           ///< exits matched with an entry
   std::uint64_t section_violations = 0;
-  std::uint64_t section_exits_without_entry = 0;  ///< exit passes with no pending entry
-  std::uint64_t section_exits_before_entry = 0;   ///< exit not after the entry (entry kept)
-  std::uint64_t section_entries_expired = 0;      ///< entries dropped unmatched (max transit)
-  std::uint64_t section_entry_frames_dropped = 0; ///< entry images dropped (max_pending_frames)
+  std::uint64_t section_exits_without_entry = 0;   ///< exit passes with no pending entry
+  std::uint64_t section_exits_before_entry = 0;    ///< exit not after the entry (entry kept)
+  std::uint64_t section_entries_expired = 0;       ///< entries dropped unmatched (max transit)
+  std::uint64_t section_entry_frames_dropped = 0;  ///< entry images dropped (max_pending_frames)
   std::uint64_t seatbelt_unavailable = 0;
   std::uint64_t seatbelt_uncertain = 0;
   std::uint64_t seatbelt_belted = 0;
   std::uint64_t seatbelt_unbelted = 0;
-  std::uint64_t seatbelt_errors = 0;              ///< unusable frame or plate (logged)
+  std::uint64_t seatbelt_errors = 0;  ///< unusable frame or plate (logged)
 };
 
 /// Runs the configured per-pass rules on each finished pass of the site's cameras.

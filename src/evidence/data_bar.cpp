@@ -13,9 +13,13 @@ namespace {
 constexpr int kFont = cv::FONT_HERSHEY_SIMPLEX;
 
 /// Font scale for a frame `width` pixels wide: 1.0 at 1600 px, never below 0.4.
-double font_scale(int width) { return std::max(0.4, width / 1600.0); }
+double font_scale(int width) {
+  return std::max(0.4, width / 1600.0);
+}
 
-int thickness(double scale) { return std::max(1, static_cast<int>(std::lround(scale * 1.5))); }
+int thickness(double scale) {
+  return std::max(1, static_cast<int>(std::lround(scale * 1.5)));
+}
 
 /// Text height (cap height + descent) and the gap between lines, pixels.
 int line_height(double scale) {

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kPlate = "01123ABC";  // uz.legal (legal entity)
+constexpr const char* kPlate = "01123ABC";         // uz.legal (legal entity)
 constexpr const char* kPrivatePlate = "01A123BC";  // uz.private
 
 UtcTime utc(const char* text) {
@@ -33,7 +33,9 @@ UtcTime utc(const char* text) {
   return *t;
 }
 
-UtcTime plus_ms(UtcTime t, std::int64_t ms) { return UtcTime{t.unix_ms + ms}; }
+UtcTime plus_ms(UtcTime t, std::int64_t ms) {
+  return UtcTime{t.unix_ms + ms};
+}
 
 /// A 640×480 grey road with a white plate box at (270, 300)–(370, 330) and a dark "windshield"
 /// above it, and the read of that plate.
@@ -128,7 +130,8 @@ id = "centre-night-legal"
 cameras = ["cam-a"]
 select = "format"
 formats = ["uz.legal"]
-)" + extra + R"(
+)" + extra +
+         R"(
 [[curfew.window]]
 time = "23:00-06:00"
 
@@ -279,12 +282,26 @@ select = "not_on_permit_list"
 [[curfew.window]]
 time = "00:00-24:00"
 )";
-  EXPECT_THAT(error_of(text), HasSubstr("curfew[0].permits: select = \"not_on_permit_list\" needs"));
+  EXPECT_THAT(error_of(text),
+              HasSubstr("curfew[0].permits: select = \"not_on_permit_list\" needs"));
+}
+
+TEST_F(PassRulesTest, UnreadableListFileIsAnIoErrorNamingTheKey) {
+  std::string text = curfew_toml();
+  const std::string inline_plates = "plates = [\"01 999 ZZZ\"]";
+  text.replace(text.find(inline_plates), inline_plates.size(), "file = \"missing.txt\"");
+  try {
+    (void)parse(text);
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("site.toml: curfew[0].permits.file: cannot read"));
+  }
 }
 
 TEST_F(PassRulesTest, SeatbeltModelThatDoesNotExistIsAnError) {
-  EXPECT_THAT(error_of(std::string(kCameras) + "[seatbelt]\ncameras=[\"cam-a\"]\nmodel=\"no.onnx\"\n"),
-              HasSubstr("seatbelt.model: no model file at"));
+  EXPECT_THAT(
+      error_of(std::string(kCameras) + "[seatbelt]\ncameras=[\"cam-a\"]\nmodel=\"no.onnx\"\n"),
+      HasSubstr("seatbelt.model: no model file at"));
 }
 
 // ---- Curfew ------------------------------------------------------------------------------
@@ -316,19 +333,19 @@ TEST_F(PassRulesTest, CurfewPassAt2330TashkentBySelectedVehicleIsOneViolation) {
 TEST_F(PassRulesTest, CurfewOutsideTheWindowOrUnselectedOrOtherCameraIsNoViolation) {
   PassRuleEngine engine(parse(curfew_toml()), context());
   // 06:00 local is outside (the end is exclusive); 12:00 local too.
-  EXPECT_TRUE(engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-11T01:00:00Z")))
-                  .empty());
-  EXPECT_TRUE(engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T07:00:00Z")))
-                  .empty());
+  EXPECT_TRUE(
+      engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-11T01:00:00Z"))).empty());
+  EXPECT_TRUE(
+      engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T07:00:00Z"))).empty());
   // A private plate is not selected; a permitted legal-entity plate is exempt.
   EXPECT_TRUE(
       engine.on_pass("cam-a", make_pass("cam-a", kPrivatePlate, utc("2026-03-10T18:30:00Z")))
           .empty());
-  EXPECT_TRUE(engine.on_pass("cam-a", make_pass("cam-a", "01999ZZZ", utc("2026-03-10T18:30:00Z")))
-                  .empty());
+  EXPECT_TRUE(
+      engine.on_pass("cam-a", make_pass("cam-a", "01999ZZZ", utc("2026-03-10T18:30:00Z"))).empty());
   // cam-b is not in the zone.
-  EXPECT_TRUE(engine.on_pass("cam-b", make_pass("cam-b", kPlate, utc("2026-03-10T18:30:00Z")))
-                  .empty());
+  EXPECT_TRUE(
+      engine.on_pass("cam-b", make_pass("cam-b", kPlate, utc("2026-03-10T18:30:00Z"))).empty());
   EXPECT_EQ(engine.stats().passes, 5u);
   EXPECT_EQ(engine.stats().curfew_violations, 0u);
 }
@@ -486,19 +503,17 @@ constexpr const char* kSeatbelt = "[seatbelt]\ncameras = [\"cam-a\"]\n";
 TEST_F(PassRulesTest, SeatbeltWithoutModelIsUnavailableAndNeverAViolation) {
   PassRuleEngine engine(parse(std::string(kCameras) + kSeatbelt), context());
   EXPECT_EQ(engine.seatbelt_status(), "unavailable");
-  EXPECT_TRUE(engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T09:00:00Z")))
-                  .empty());
+  EXPECT_TRUE(
+      engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T09:00:00Z"))).empty());
   EXPECT_EQ(engine.stats().seatbelt_unavailable, 1u);
   EXPECT_EQ(engine.stats().seatbelt_unbelted, 0u);
 }
 
 TEST_F(PassRulesTest, SeatbeltWithAConfidentUnbeltedVerdictIsAViolation) {
-  PassRuleEngine engine(
-      parse(std::string(kCameras) + kSeatbelt), context(),
-      std::make_shared<FixedClassifier>(rules::SeatbeltVerdict::unbelted, 0.99));
+  PassRuleEngine engine(parse(std::string(kCameras) + kSeatbelt), context(),
+                        std::make_shared<FixedClassifier>(rules::SeatbeltVerdict::unbelted, 0.99));
   EXPECT_EQ(engine.seatbelt_status(), "ready");
-  const auto v =
-      engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T09:00:00Z")));
+  const auto v = engine.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T09:00:00Z")));
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].kind, "seatbelt");
   EXPECT_EQ(v[0].metadata["violation"]["status"], "unbelted");
@@ -507,15 +522,14 @@ TEST_F(PassRulesTest, SeatbeltWithAConfidentUnbeltedVerdictIsAViolation) {
   // Below min_confidence: uncertain, no violation.
   PassRuleEngine unsure(parse(std::string(kCameras) + kSeatbelt), context(),
                         std::make_shared<FixedClassifier>(rules::SeatbeltVerdict::unbelted, 0.6));
-  EXPECT_TRUE(unsure.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T09:00:00Z")))
-                  .empty());
+  EXPECT_TRUE(
+      unsure.on_pass("cam-a", make_pass("cam-a", kPlate, utc("2026-03-10T09:00:00Z"))).empty());
   EXPECT_EQ(unsure.stats().seatbelt_uncertain, 1u);
 }
 
 TEST_F(PassRulesTest, SeatbeltModelWithoutALoaderIsRefusedAtStart) {
   std::ofstream(dir_ / "belt.onnx") << "not a model";
-  const PassRulesConfig c =
-      parse(std::string(kCameras) + kSeatbelt + "model = \"belt.onnx\"\n");
+  const PassRulesConfig c = parse(std::string(kCameras) + kSeatbelt + "model = \"belt.onnx\"\n");
   EXPECT_THROW(PassRuleEngine(c, context()), InvalidInput);
 }
 
