@@ -115,7 +115,7 @@ struct PassRuleContext {
   bool blur_outside_vehicle = false;
 };
 
-/// One violation, ready for Spool::put("violation", metadata, files, true).
+/// One violation, ready for Spool::put(kind, metadata, files, /*violation=*/true).
 struct ViolationRecord {
   /// "curfew", "section_speed" or "seatbelt" (= metadata.violation.kind).
   std::string kind;

@@ -14,8 +14,10 @@
 #include "core/errors.hpp"
 #include "crypto/crypto.hpp"
 #include "edge/pass_rules.hpp"
+#include "edge/spool.hpp"
 #include "evidence/data_bar.hpp"
 #include "support/paths.hpp"
+#include "unit/edge/fake_clock.hpp"
 
 namespace roadwarden::edge {
 namespace {
@@ -390,6 +392,25 @@ TEST_F(PassRulesTest, SectionSpeed2000mIn60sIsAViolationWithBothFrames) {
   EXPECT_EQ(st.section_matched, 1u);
   EXPECT_EQ(st.section_violations, 1u);
   EXPECT_EQ(engine.pending_entries(), 0u);
+}
+
+TEST_F(PassRulesTest, SectionViolationRecordIsAcceptedByTheSpool) {
+  PassRuleEngine engine(parse(section_toml()), context());
+  const UtcTime t0 = utc("2026-03-10T09:00:00Z");
+  (void)engine.on_pass("cam-a", make_pass("cam-a", kPlate, t0));
+  std::vector<ViolationRecord> v =
+      engine.on_pass("cam-b", make_pass("cam-b", kPlate, plus_ms(t0, 60'000)));
+  ASSERT_EQ(v.size(), 1u);
+  edge::testing::FakeClock clock;
+  Spool spool(SpoolOptions{dir_ / "spool"}, clock);
+  const std::string key = spool.put(v[0].kind, v[0].metadata, v[0].files, true);
+  const std::vector<SpoolEntry> due = spool.due(clock.now(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].key, key);
+  EXPECT_EQ(due[0].kind, "section_speed");
+  EXPECT_TRUE(due[0].violation);
+  ASSERT_EQ(due[0].files.size(), 4u);
+  EXPECT_EQ(spool.read_file(key, "exit_frame.jpg"), v[0].files[2].bytes);
 }
 
 TEST_F(PassRulesTest, SectionSpeedWithinTheThresholdIsNoViolation) {
