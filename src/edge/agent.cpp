@@ -125,7 +125,7 @@ struct EdgeAgent::Impl {
   }
 
   /// Spools a red-light violation package as a record of kind "red_light" (violation: kept
-  /// until uploaded, never purged by retention). Called on the camera's worker thread.
+  /// until uploaded, never purged by retention). Called on a camera's evidence thread.
   void spool_violation(evidence::Package&& p) {
     std::vector<EvidenceFile> files;
     for (evidence::PackageFile& f : p.files)
@@ -198,7 +198,8 @@ EdgeAgent::EdgeAgent(SiteConfig config, std::unique_ptr<alpr::Alpr> reader, cons
       ctx.jpeg_quality = s.config.jpeg_quality;
       red_light = std::make_unique<RedLightCamera>(
           cam.id, cam.red_light, cam.evidence_ring, s.signal, ctx,
-          [&s](evidence::Package&& p) { s.spool_violation(std::move(p)); });
+          [&s](evidence::Package&& p) { s.spool_violation(std::move(p)); },
+          /*background=*/true);
     }
     s.cameras.push_back(std::make_unique<CameraPipeline>(
         cam, std::move(source), *s.reader, [&s](video::Pass&& p) { s.spool_pass(std::move(p)); },

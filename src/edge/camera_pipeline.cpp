@@ -146,10 +146,11 @@ void CameraPipeline::work_loop() {
                       config_.merge_window_ms, config_.tracking);
   const auto red_light_stats = [&] {
     if (!red_light_) return;
-    violations_ = red_light_->stats().violations;
-    undecidable_ = red_light_->stats().undecidable;
-    errors_ += red_light_->stats().lost - lost_seen;
-    lost_seen = red_light_->stats().lost;
+    const RedLightStats st = red_light_->stats();  // one snapshot: the evidence thread counts too
+    violations_ = st.violations;
+    undecidable_ = st.undecidable;
+    errors_ += st.lost - lost_seen;
+    lost_seen = st.lost;
   };
   const auto deliver = [&](std::vector<video::Pass>&& passes) {
     for (video::Pass& pass : passes) {

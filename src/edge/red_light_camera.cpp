@@ -25,6 +25,21 @@ struct RedLightCamera::Pending {
   cv::Mat best_frame;
 };
 
+/// Everything one package needs, owned (the ring may drop its frames meanwhile).
+struct RedLightCamera::Job {
+  std::size_t approach = 0;
+  rules::RedLightDecision decision;
+  PlateRead read;
+  cv::Mat best_frame;
+  evidence::ViolationStill before, at_line, intersection;
+  std::vector<std::int64_t> clip_sequences;
+  std::vector<UtcTime> clip_times;
+  std::vector<std::vector<std::uint8_t>> clip_jpegs;
+  bool truncated_start = false;
+  bool truncated_end = false;
+  nlohmann::json ring;
+};
+
 rules::TrackObservations track_observations(const std::vector<video::PathPoint>& path,
                                             std::vector<std::int64_t>* sequences) {
   rules::TrackObservations track;
@@ -39,7 +54,7 @@ rules::TrackObservations track_observations(const std::vector<video::PathPoint>&
 RedLightCamera::RedLightCamera(std::string camera,
                                const std::vector<RedLightApproachConfig>& approaches,
                                FrameRingOptions ring, std::shared_ptr<const SignalFeed> feed,
-                               RedLightContext context, ViolationSink sink)
+                               RedLightContext context, ViolationSink sink, bool background)
     : camera_(std::move(camera)),
       ring_(ring),
       feed_(std::move(feed)),
@@ -54,9 +69,44 @@ RedLightCamera::RedLightCamera(std::string camera,
     approaches_.push_back(
         std::make_unique<Approach>(Approach{rules::RedLightRule(a.options), a.signal_region, {}}));
   }
+  if (background) evidence_thread_ = std::jthread([this] { evidence_loop(); });
 }
 
-RedLightCamera::~RedLightCamera() = default;
+RedLightCamera::~RedLightCamera() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (evidence_thread_.joinable()) evidence_thread_.join();  // builds what is still queued
+}
+
+RedLightStats RedLightCamera::stats() const {
+  return {judged_.load(), violations_.load(), undecidable_.load(), lost_.load()};
+}
+
+void RedLightCamera::evidence_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopping, nothing left
+    std::unique_ptr<Job> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    building_ = true;
+    lock.unlock();
+    try {
+      build(*job);
+    } catch (const std::exception& e) {
+      ++lost_;
+      spdlog::error("camera {} approach {}: red-light violation at {} NOT recorded: {}", camera_,
+                    approaches_[job->approach]->rule.options().approach_id,
+                    to_iso8601(*job->decision.crossing_time), e.what());
+    }
+    lock.lock();
+    building_ = false;
+    changed_.notify_all();
+  }
+}
 
 void RedLightCamera::frame(const video::Frame& frame) {
   ring_.add(frame);
@@ -82,13 +132,13 @@ void RedLightCamera::pass(const video::Pass& pass) {
     if (a.rule.options().video_cross_check)
       video = rules::VideoSignalObservations(a.colours.begin(), a.colours.end());
     rules::RedLightDecision d = feed_->judge(a.rule, track, video);
-    ++stats_.judged;
+    ++judged_;
     const std::string where =
         fmt::format("camera {} approach {}: track {}..{} (frames {}..{})", camera_,
                     a.rule.options().approach_id, to_iso8601(track.observations.front().at),
                     to_iso8601(track.observations.back().at), sequences.front(), sequences.back());
     if (d.outcome == rules::RedLightOutcome::undecidable) {
-      ++stats_.undecidable;
+      ++undecidable_;
       spdlog::warn("{}: red light undecidable: {}", where, d.reason);
       continue;
     }
@@ -110,6 +160,8 @@ void RedLightCamera::pass(const video::Pass& pass) {
 
 void RedLightCamera::finish() {
   emit_ready(true);
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return jobs_.empty() && !building_; });
 }
 
 void RedLightCamera::emit_ready(bool source_ended) {
@@ -122,9 +174,8 @@ void RedLightCamera::emit_ready(bool source_ended) {
     }
     try {
       emit(*p, source_ended);
-      ++stats_.violations;
     } catch (const std::exception& e) {
-      ++stats_.lost;
+      ++lost_;
       spdlog::error("camera {} approach {}: red-light violation at {} NOT recorded: {}", camera_,
                     approaches_[p->approach]->rule.options().approach_id,
                     to_iso8601(*p->decision.crossing_time), e.what());
@@ -134,7 +185,6 @@ void RedLightCamera::emit_ready(bool source_ended) {
 }
 
 void RedLightCamera::emit(Pending& p, bool source_ended) {
-  const Approach& a = *approaches_[p.approach];
   const rules::RedLightDecision& d = p.decision;
   const rules::RedLightEvidenceFrames& ev = *d.evidence;
   if (!ev.in_intersection)
@@ -151,6 +201,39 @@ void RedLightCamera::emit(Pending& p, bool source_ended) {
     }
     return evidence::ViolationStill{f->sequence, f->time, FrameRing::decode(*f)};
   };
+  auto job = std::make_unique<Job>();
+  job->approach = p.approach;
+  job->decision = d;
+  job->read = p.read;
+  job->best_frame = p.best_frame;
+  job->before = still(ev.before, "before");
+  job->at_line = still(ev.at_line, "at_line");
+  job->intersection = still(*ev.in_intersection, "intersection");
+  for (const RingFrame* f : ring_.between(*d.clip_start, *d.clip_end)) {
+    job->clip_sequences.push_back(f->sequence);
+    job->clip_times.push_back(f->time);
+    job->clip_jpegs.push_back(f->jpeg);
+  }
+  const std::optional<UtcTime> oldest = ring_.oldest_time();
+  job->truncated_start = !oldest || *oldest > *d.clip_start;
+  job->truncated_end = source_ended && (!ring_.newest_time() || *ring_.newest_time() < *d.clip_end);
+  job->ring = {{"long_side", ring_.options().long_side},
+               {"jpeg_quality", ring_.options().jpeg_quality},
+               {"span_ms", ring_.options().span_ms},
+               {"dropped_for_memory", ring_.dropped_for_memory()}};
+  if (evidence_thread_.joinable()) {
+    std::lock_guard lock(mutex_);
+    if (jobs_.size() < 4) {
+      jobs_.push_back(std::move(job));
+      changed_.notify_all();
+      return;
+    }
+  }
+  build(*job);  // no evidence thread, or its queue is full: on this thread
+}
+
+void RedLightCamera::build(Job& job) {
+  const Approach& a = *approaches_[job.approach];
   evidence::RedLightEvidence e;
   e.site_id = context_.site_id;
   e.timezone = context_.timezone;
@@ -159,24 +242,20 @@ void RedLightCamera::emit(Pending& p, bool source_ended) {
   e.engine = context_.engine;
   e.jpeg_quality = context_.jpeg_quality;
   e.rule = &a.rule;
-  e.decision = &d;
-  e.read = p.read;
-  e.best_frame = p.best_frame;
-  e.before = still(ev.before, "before");
-  e.at_line = still(ev.at_line, "at_line");
-  e.intersection = still(*ev.in_intersection, "intersection");
-  for (const RingFrame* f : ring_.between(*d.clip_start, *d.clip_end))
-    e.clip.push_back({f->sequence, f->time, f->jpeg});
-  const std::optional<UtcTime> oldest = ring_.oldest_time();
-  e.clip_truncated_start = !oldest || *oldest > *d.clip_start;
-  e.clip_truncated_end =
-      source_ended && (!ring_.newest_time() || *ring_.newest_time() < *d.clip_end);
+  e.decision = &job.decision;
+  e.read = job.read;
+  e.best_frame = job.best_frame;
+  e.before = job.before;
+  e.at_line = job.at_line;
+  e.intersection = job.intersection;
+  for (std::size_t i = 0; i < job.clip_jpegs.size(); ++i)
+    e.clip.push_back({job.clip_sequences[i], job.clip_times[i], job.clip_jpegs[i]});
+  e.clip_truncated_start = job.truncated_start;
+  e.clip_truncated_end = job.truncated_end;
   evidence::Package package = evidence::build_red_light_package(e);
-  package.metadata["violation"]["ring"] = {{"long_side", ring_.options().long_side},
-                                           {"jpeg_quality", ring_.options().jpeg_quality},
-                                           {"span_ms", ring_.options().span_ms},
-                                           {"dropped_for_memory", ring_.dropped_for_memory()}};
+  package.metadata["violation"]["ring"] = job.ring;
   sink_(std::move(package));
+  ++violations_;
 }
 
 }  // namespace roadwarden::edge

@@ -10,6 +10,8 @@
 
 #include <chrono>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -119,6 +121,32 @@ TEST_F(RedLightCameraTest, ViolationWaitsForFramesPastItsClipEnd) {
   EXPECT_EQ(v["clip"]["start"], to_iso8601(UtcTime{kT0 + 600}));
   EXPECT_EQ(v["clip"]["end"], to_iso8601(UtcTime{kT0 + 2560}));
   EXPECT_NEAR(v["time_into_red_ms"].get<double>(), 11'598, 1e-6);
+}
+
+TEST_F(RedLightCameraTest, BackgroundEvidenceThreadDeliversEveryPackageByFinish) {
+  std::mutex m;
+  RedLightContext ctx;
+  RedLightCamera cam(
+      "cam-1", {approach()}, FrameRingOptions{}, feed("red"), ctx,
+      [&](evidence::Package&& p) {
+        std::lock_guard lock(m);
+        packages_.push_back(std::move(p));
+      },
+      /*background=*/true);
+  for (int s = 0; s <= 200; ++s) {
+    cam.frame(frame(s));
+    // A vehicle every 20 frames, each crossing 10 frames after its first observation.
+    if (s >= 50 && s % 20 == 10) cam.pass(pass(s - 40, s));
+  }
+  cam.finish();
+  std::lock_guard lock(m);
+  EXPECT_EQ(packages_.size(), 8u);
+  EXPECT_EQ(cam.stats().violations, 8u);
+  EXPECT_EQ(cam.stats().lost, 0u);
+  std::set<std::string> crossings;
+  for (const auto& p : packages_)
+    crossings.insert(p.metadata["violation"]["crossing_time"].get<std::string>());
+  EXPECT_EQ(crossings.size(), 8u);
 }
 
 TEST_F(RedLightCameraTest, SourceEndingEarlyGivesAShorterClipSaidSo) {
