@@ -210,6 +210,34 @@ TEST_F(RedLightCameraTest, GreenAndUnknownPhasesGiveNoViolation) {
   EXPECT_EQ(cam2->stats().undecidable, 1u);
 }
 
+TEST_F(RedLightCameraTest, VideoCrossCheckNeedsTheCameraToSeeTheControllersColour) {
+  // The signal head at [560, 10, 40, 40] is painted `lamp` in every frame.
+  const auto run = [&](const cv::Scalar& lamp) {
+    RedLightApproachConfig a = approach();
+    a.signal_region = cv::Rect(560, 10, 40, 40);
+    a.options.video_cross_check = true;
+    RedLightContext ctx;
+    RedLightCamera cam("cam-1", {a}, FrameRingOptions{}, feed("red"), ctx,
+                       [this](evidence::Package&& p) { packages_.push_back(std::move(p)); });
+    for (int s = 0; s <= 70; ++s) {
+      video::Frame f = frame(s);
+      cv::rectangle(f.image, cv::Rect(560, 10, 40, 40), lamp, cv::FILLED);
+      cam.frame(f);
+    }
+    cam.pass(pass(30, 60));
+    cam.finish();
+    return cam.stats();
+  };
+  const RedLightStats red = run(cv::Scalar(0, 0, 255));
+  ASSERT_EQ(packages_.size(), 1u);
+  EXPECT_EQ(red.violations, 1u);
+  EXPECT_EQ(packages_[0].metadata["violation"]["video_colour"], "red");
+  packages_.clear();
+  const RedLightStats green = run(cv::Scalar(0, 255, 0));  // camera disagrees: undecidable
+  EXPECT_TRUE(packages_.empty());
+  EXPECT_EQ(green.undecidable, 1u);
+}
+
 TEST_F(RedLightCameraTest, TrackObservationsFollowTheBottomCentreOfThePlate) {
   const video::Pass p = pass(10, 12);
   std::vector<std::int64_t> seqs;
