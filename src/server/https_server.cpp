@@ -33,6 +33,14 @@ HttpsServer::HttpsServer(const DataDir& data, const ServerOptions& options) : op
     // Requested, not required: people log in without a certificate; a certificate that is
     // presented must verify against ca.pem or the handshake fails.
     SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, nullptr);
+    // With client certificates requested, OpenSSL fails (rather than skips) the handshake
+    // of a client resuming a TLS session unless a session id context is set; browsers
+    // resume on every connection after the first (Chromium: ERR_SSL_PROTOCOL_ERROR). A
+    // resumed session keeps its verified client certificate, so devices are identified the
+    // same way.
+    static constexpr unsigned char kSessionContext[] = "roadwarden";
+    if (SSL_CTX_set_session_id_context(&ctx, kSessionContext, sizeof kSessionContext - 1) != 1)
+      return false;
     return true;
   });
   if (!http_->is_valid())

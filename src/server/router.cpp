@@ -70,7 +70,9 @@ void security_headers(httplib::Response& res) {
     res.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   }
   res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Cache-Control", "no-store");
+  // The web console's static assets revalidate with their ETag ("no-cache"); every other
+  // answer is never stored.
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
   res.set_header("Referrer-Policy", "no-referrer");
   res.set_header("X-Frame-Options", "DENY");
 }
@@ -168,8 +170,9 @@ bool Router::before_body(const httplib::Request& req, httplib::Response& res,
     if (rule.kind != AccessRule::Kind::device) {
       if (req.has_header("Transfer-Encoding"))
         return answer_error(res, 411, "send the body with a Content-Length");
-      const std::size_t limit =
-          rule.kind == AccessRule::Kind::public_route ? kPublicBodyBytes : kPersonBodyBytes;
+      const bool open = rule.kind == AccessRule::Kind::public_route ||
+                        rule.kind == AccessRule::Kind::public_asset;
+      const std::size_t limit = open ? kPublicBodyBytes : kPersonBodyBytes;
       const std::string length = req.get_header_value("Content-Length");
       if (!length.empty() &&
           (length.size() > 12 || length.find_first_not_of("0123456789") != std::string::npos ||
@@ -189,6 +192,8 @@ void Router::add(std::string method, std::string pattern, std::string example, A
     throw InvalidInput("route " + method + " " + pattern + ": a person rule needs roles");
   if (people_rule && rule.roles.count(store::Role::device))
     throw InvalidInput("route " + method + " " + pattern + ": devices are not people");
+  if (rule.kind == AccessRule::Kind::public_asset && method != "GET")
+    throw InvalidInput("route " + method + " " + pattern + ": a static asset is GET only");
   for (const RouteInfo& r : routes_) {
     if (r.method == method && r.pattern == pattern)
       throw InvalidInput("route " + method + " " + pattern + " is registered twice");
@@ -206,6 +211,7 @@ void Router::add(std::string method, std::string pattern, std::string example, A
       const UtcTime now = auth_.clock().now();
       switch (rule.kind) {
         case AccessRule::Kind::public_route:
+        case AccessRule::Kind::public_asset:
           break;
         case AccessRule::Kind::person: {
           const Credentials c = credentials(req);

@@ -28,12 +28,18 @@ struct AccessRule {
     /// ServerOptions::board_devices) or a logged-in person whose role is in `roles`: only
     /// the board feed (docs/message-board.md). Any other device gets 403.
     board,
+    /// anyone, GET only: a static file of the web console (web/, embedded in the binary at
+    /// build time; server/web_routes.cpp). These files hold no data; every datum the console
+    /// shows comes from a person route.
+    public_asset,
   };
   Kind kind = Kind::person;
   std::set<store::Role> roles;  ///< for Kind::person and Kind::board; never empty there
 
   [[nodiscard]] static AccessRule anyone() { return {Kind::public_route, {}}; }
   [[nodiscard]] static AccessRule device() { return {Kind::device, {}}; }
+  /// A public static asset of the web console (GET only; Router::add refuses other methods).
+  [[nodiscard]] static AccessRule static_asset() { return {Kind::public_asset, {}}; }
   [[nodiscard]] static AccessRule people(std::set<store::Role> roles) {
     return {Kind::person, std::move(roles)};
   }
@@ -85,7 +91,8 @@ class Authenticator;  // server/auth.hpp: sessions, CSRF, device certificates
 /// person or a device. Every response carries Strict-Transport-Security,
 /// Content-Security-Policy "default-src 'none'; frame-ancestors 'none'" (unless the
 /// handler set its own: only the printable citation does, to show its data: images),
-/// X-Content-Type-Options nosniff and Cache-Control no-store.
+/// X-Content-Type-Options nosniff and Cache-Control no-store (unless the handler set its own
+/// Cache-Control: only the web console's static assets do, "no-cache" with an ETag).
 ///
 /// Threading: routes are registered before the server starts; handlers run on httplib's
 /// worker threads concurrently.
@@ -94,7 +101,7 @@ class Router {
   Router(httplib::Server& http, Authenticator& auth);
   /// Registers `handler` for `method` + `pattern` guarded by `rule`. `example` is a path
   /// the pattern matches (the scanner test calls it). InvalidInput for a person rule with
-  /// no roles or a pattern registered twice.
+  /// no roles, a public-asset rule on a method other than GET, or a pattern registered twice.
   void add(std::string method, std::string pattern, std::string example, AccessRule rule,
            Handler handler);
   /// The authenticator the router checks callers with (the login and logout routes use it).

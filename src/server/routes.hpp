@@ -16,6 +16,7 @@
 //   GET  /api/v1/boards/feed (text/plain)    [board device, supervisor]
 //   GET  /api/v1/audit, /api/v1/audit/verify [auditor]
 //   GET  /api/v1/stats/transparency          [auditor, supervisor, admin]
+//   GET  /, /assets/…  the web console's embedded files   [public asset: no data]
 // Personal data (plate text) travels only in request bodies, never in URLs.
 #pragma once
 
@@ -44,5 +45,8 @@ void register_live_routes(Router& router, ServerContext& context, AuditLog& audi
                           LiveFeeds& live);
 /// Audit log, chain verification, transparency statistics (server/audit_routes.cpp).
 void register_audit_routes(Router& router, ServerContext& context, AuditLog& audit);
+/// The web console's embedded static files, GET / and /assets/… (server/web_routes.cpp,
+/// docs/web-console.md).
+void register_web_routes(Router& router);
 
 }  // namespace roadwarden::server

@@ -29,6 +29,7 @@ Server::Server(DataDir data, ServerOptions options, const Clock& clock) {
   register_review_routes(*router_, *context_, *audit_);
   register_live_routes(*router_, *context_, *audit_, *live_);
   register_audit_routes(*router_, *context_, *audit_);
+  register_web_routes(*router_);
   retention_ = std::make_unique<RetentionWorker>(*context_, *audit_);
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "unit/server/server_fixture.hpp"
 
@@ -73,7 +74,7 @@ TEST_F(RouteScanner, EveryRouteRegistersTheDocumentedGroups) {
         "GET /api/v1/review/queue", "POST /api/v1/review/([^/]+)",
         "PUT /api/v1/hotlists", "GET /api/v1/hotlists", "GET /api/v1/events",
         "GET /api/v1/boards/feed",
-        "POST /api/v1/citations/([^/]+)"}) {
+        "POST /api/v1/citations/([^/]+)", "GET /", "GET /assets/app\\.js"}) {
     EXPECT_NE(std::find(have.begin(), have.end(), expected), have.end()) << expected;
   }
   for (const RouteInfo& r : server_->routes()) {
@@ -81,13 +82,77 @@ TEST_F(RouteScanner, EveryRouteRegistersTheDocumentedGroups) {
       EXPECT_TRUE(r.pattern == "/api/v1/health" || r.pattern == "/api/v1/login")
           << "only health and login may be public, not " << label(r);
     }
+    if (r.rule.kind == AccessRule::Kind::public_asset) {
+      // The web console's files: GET of one exact path each, never under /api.
+      EXPECT_EQ(r.method, "GET") << label(r);
+      EXPECT_TRUE(r.example == "/" || r.example.rfind("/assets/", 0) == 0) << label(r);
+      EXPECT_NE(r.example.rfind("/api/", 0), 0u) << label(r);
+      EXPECT_TRUE(std::regex_match(r.example, std::regex(R"(/(assets/([a-z0-9_-]+/)*[a-z0-9_.-]+)?)")))
+          << label(r);
+    }
   }
+}
+
+/// The console's policy (server/web_routes.cpp, docs/web-console.md).
+constexpr const char* kConsolePolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+TEST_F(RouteScanner, ConsoleAssetsAreServedToAnyoneWithTheConsolePolicyAndNothingElse) {
+  auto c = client();
+  int assets = 0;
+  for (const RouteInfo& r : server_->routes()) {
+    if (r.rule.kind != AccessRule::Kind::public_asset) continue;
+    ++assets;
+    const httplib::Result res = c->Get(r.example);
+    ASSERT_TRUE(res) << label(r);
+    EXPECT_EQ(res->status, 200) << label(r);
+    EXPECT_FALSE(res->body.empty()) << label(r);
+    EXPECT_EQ(res->get_header_value("Content-Security-Policy"), kConsolePolicy) << label(r);
+    EXPECT_EQ(res->get_header_value("Strict-Transport-Security"), "max-age=31536000");
+    EXPECT_EQ(res->get_header_value("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(res->get_header_value("X-Frame-Options"), "DENY");
+    EXPECT_EQ(res->get_header_value_count("Cache-Control"), 1u) << label(r);
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-cache") << label(r);
+    const std::string etag = res->get_header_value("ETag");
+    EXPECT_TRUE(std::regex_match(etag, std::regex(R"("[0-9a-f]{64}")"))) << label(r);
+    const httplib::Result again = c->Get(r.example, {{"If-None-Match", etag}});
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->status, 304) << label(r);
+    EXPECT_TRUE(again->body.empty());
+    // Only GET: any other method on the same path is an unknown route.
+    for (const char* method : {"POST", "PUT", "DELETE"}) {
+      const httplib::Result other = call(*c, method, r.example);
+      ASSERT_TRUE(other);
+      EXPECT_EQ(other->status, 401) << method << " " << r.example;
+    }
+  }
+  EXPECT_GE(assets, 3);  // index.html, app.js, style.css at least
+  const httplib::Result index = c->Get("/");
+  ASSERT_TRUE(index);
+  EXPECT_EQ(index->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(index->body.find("<script>"), std::string::npos) << "no inline script";
+  EXPECT_EQ(index->body.find("style="), std::string::npos) << "no inline style";
+  // A path that is not an embedded file stays unknown: 401 to a stranger.
+  for (const char* path : {"/assets/", "/assets/../index.html", "/assets/secret.js", "/index.html"}) {
+    const httplib::Result res = c->Get(path);
+    ASSERT_TRUE(res) << path;
+    EXPECT_EQ(res->status, 401) << path;
+  }
+  // An API answer keeps the strict policy and is never stored.
+  const httplib::Result health = c->Get("/api/v1/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->get_header_value("Content-Security-Policy"),
+            "default-src 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(health->get_header_value("Cache-Control"), "no-store");
 }
 
 TEST_F(RouteScanner, AnonymousCallerGets401WithNoDataOnEveryNonPublicRoute) {
   auto c = client();
   for (const RouteInfo& r : server_->routes()) {
-    if (r.rule.kind == AccessRule::Kind::public_route) continue;
+    if (r.rule.kind == AccessRule::Kind::public_route ||
+        r.rule.kind == AccessRule::Kind::public_asset)
+      continue;
     const ScanReply res = scan(*c, r);
     ASSERT_NE(res.status, 0) << label(r);
     EXPECT_EQ(res.status, 401) << label(r);
@@ -100,7 +165,9 @@ TEST_F(RouteScanner, EveryPersonRoleOutsideTheRuleGets403AndInsideIsLetThrough) 
   for (const Role role : kPeople) sessions[role] = login(user(role));
   auto c = client();
   for (const RouteInfo& r : server_->routes()) {
-    if (r.rule.kind == AccessRule::Kind::public_route) continue;
+    if (r.rule.kind == AccessRule::Kind::public_route ||
+        r.rule.kind == AccessRule::Kind::public_asset)
+      continue;
     for (const Role role : kPeople) {
       const bool allowed = (r.rule.kind == AccessRule::Kind::person ||
                             r.rule.kind == AccessRule::Kind::board) &&
@@ -123,7 +190,9 @@ TEST_F(RouteScanner, DeviceCertificateOpensOnlyDeviceRoutes) {
   const EnrolledDevice device = enrol();
   auto c = device_client(device);
   for (const RouteInfo& r : server_->routes()) {
-    if (r.rule.kind == AccessRule::Kind::public_route) continue;
+    if (r.rule.kind == AccessRule::Kind::public_route ||
+        r.rule.kind == AccessRule::Kind::public_asset)
+      continue;
     const ScanReply res = scan(*c, r);
     ASSERT_NE(res.status, 0) << label(r);
     if (r.rule.kind == AccessRule::Kind::device) {

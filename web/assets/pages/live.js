@@ -1,0 +1,134 @@
+// Live view: plate reads, violations and hotlist hits as the server streams them
+// (GET /api/v1/events, server-sent events), newest first; camera health where this role may
+// read the camera list. Degrades to a message when the stream route is absent or refused.
+import {api, apiFetch, ApiError} from '../api.js';
+import {h, message, table, orDash} from '../dom.js';
+
+const KEEP = 100;  // events shown at most
+
+/** Parses a text/event-stream body, calling onEvent(type, data) per event. */
+async function readEvents(res, onEvent, signal) {
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  let type = 'message';
+  let data = [];
+  while (!signal.aborted) {
+    const {value, done} = await reader.read();
+    if (done) return;
+    buf += decoder.decode(value, {stream: true});
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, nl).replace(/\r$/, '');
+      buf = buf.slice(nl + 1);
+      if (line === '') {
+        if (data.length) onEvent(type, data.join('\n'));
+        type = 'message';
+        data = [];
+      } else if (line.startsWith('event:')) {
+        type = line.slice(6).trim();
+      } else if (line.startsWith('data:')) {
+        data.push(line.slice(5).replace(/^ /, ''));
+      }
+    }
+  }
+}
+
+/** One event of the stream (server/live_feeds.cpp) as table cells. */
+function describe(type, d) {
+  const kind = {violation: 'Violation', hotlist_hit: 'Hotlist hit', plate_read: 'Plate read'}[type] || type;
+  let detail = d.kind || d.violation_kind || null;
+  if (type === 'hotlist_hit') {
+    const lists = Array.isArray(d.lists) ? d.lists.map((l) => `${l.list}: ${l.reason}`).join('; ') : '';
+    detail = [lists, d.rule ? `match ${d.rule}` : '', d.read && d.read !== d.plate ? `read ${d.read}` : '']
+      .filter(Boolean).join(' · ');
+  }
+  return {
+    kind,
+    time: d.time || d.read_at || d.received_at || null,
+    camera: d.camera || d.camera_id || null,
+    plate: d.plate || d.text || null,
+    detail,
+  };
+}
+
+export async function render(root) {
+  const status = h('div', {class: 'status', id: 'live-status'}, message('info', 'Connecting to the event stream…'));
+  const tbody = h('tbody', {});
+  const events = h('table', {class: 'events', id: 'live-events'},
+    h('thead', {}, h('tr', {}, ['Received', 'Event', 'Time (UTC)', 'Camera', 'Plate', 'Detail']
+      .map((t) => h('th', {scope: 'col'}, t)))), tbody);
+  const health = h('div', {id: 'camera-health'});
+  root.append(h('h1', {id: 'page-title'}, 'Live'), status,
+    h('h2', {}, 'Events'), events, h('h2', {}, 'Cameras'), health);
+
+  const controller = new AbortController();
+  const add = (type, raw) => {
+    let d;
+    try { d = JSON.parse(raw); } catch { return; }
+    if (!d || typeof d !== 'object') return;
+    if (type === 'end') {
+      status.replaceChildren(message('error', `The stream ended: ${d.reason || 'closed by the server'}.`));
+      return;
+    }
+    if (type === 'dropped') {
+      tbody.prepend(h('tr', {}, h('td', {colspan: '6', class: 'hint'},
+        `${d.count} event(s) were not delivered (this view fell behind).`)));
+      return;
+    }
+    const e = describe(type, d);
+    const row = h('tr', {class: `ev-${type.replace(/[^a-z_]/g, '')}`},
+      h('td', {}, new Date().toISOString().slice(11, 19)), h('td', {}, e.kind),
+      h('td', {}, orDash(e.time)), h('td', {}, orDash(e.camera)),
+      h('td', {class: 'plate'}, orDash(e.plate)), h('td', {}, orDash(e.detail)));
+    tbody.prepend(row);
+    while (tbody.children.length > KEEP) tbody.lastElementChild.remove();
+  };
+
+  (async () => {
+    let delay = 2000;
+    while (!controller.signal.aborted) {
+      try {
+        const res = await apiFetch('/api/v1/events', controller.signal);
+        if (res.status === 404) {
+          status.replaceChildren(message('info', 'This server has no live event stream ' +
+            '(GET /api/v1/events is not available). Events cannot be shown here.'));
+          return;
+        }
+        if (res.status === 403) {
+          status.replaceChildren(message('info', 'Your role does not receive the live event stream.'));
+          return;
+        }
+        if (res.status === 401) {
+          status.replaceChildren(message('error', 'Your session has ended. Log in again.'));
+          return;
+        }
+        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        status.replaceChildren(message('ok', 'Connected: new events appear at the top.'));
+        delay = 2000;
+        await readEvents(res, add, controller.signal);
+        if (!controller.signal.aborted) status.replaceChildren(message('info', 'The stream closed; reconnecting…'));
+      } catch (e) {
+        if (controller.signal.aborted) return;
+        status.replaceChildren(message('error', `The event stream failed (${e.message}); retrying…`));
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 30000);
+    }
+  })();
+
+  // Camera health: the camera list (admin) is what this server version exposes.
+  try {
+    const {cameras} = await api('GET', '/api/v1/cameras');
+    health.append(cameras.length
+      ? table(['Camera', 'Name', 'Site', 'Active'],
+        cameras.map((c) => [c.id, c.name, c.site_id, c.active ? 'yes' : 'no']), {class: 'cameras'})
+      : message('info', 'No cameras are registered.'),
+    message('info', 'Connection state, last frame, reconnects and clock offset are not ' +
+      'reported by this server version.'));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) throw e;
+    health.append(message('info', 'Camera health is shown to administrators.'));
+  }
+  return () => controller.abort();
+}
