@@ -111,6 +111,9 @@ after(async () => {
  * and every request URL. */
 async function newPage() {
   const context = await browser.newContext({viewport: {width: 1280, height: 860}});
+  // Waits for a condition, never a timing assertion: generous, because CTest runs this beside
+  // other tests and every login is an argon2id check (at most two at once on the server).
+  context.setDefaultTimeout(120_000);
   const page = await context.newPage();
   page.requests = [];
   page.on('request', (r) => page.requests.push(r.url()));
