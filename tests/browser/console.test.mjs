@@ -61,7 +61,7 @@ const cspViolations = [];
 
 before(async () => {
   fs.mkdirSync(shotDir, {recursive: true});
-  server = await TestServer.start(binary);
+  server = await TestServer.start(binary, 'second_review = true\n');  // two-person confirmation
   adminToken = await server.login(server.root);
   await server.call(adminToken, 'PUT', '/api/v1/sites/site-1', {name: 'Chilonzor junction', timezone: 'Asia/Tashkent'});
   await server.call(adminToken, 'PUT', '/api/v1/cameras/cam-01',
@@ -71,6 +71,7 @@ before(async () => {
   const dev1 = await server.call(adminToken, 'POST', '/api/v1/devices', {camera_id: 'cam-01'});
   const dev2 = await server.call(adminToken, 'POST', '/api/v1/devices', {camera_id: 'cam-02'});
   people.reviewer = await server.addPerson(adminToken, 'rita', 'reviewer');
+  people.supervisor = await server.addPerson(adminToken, 'sam', 'supervisor');
   people.investigator = await server.addPerson(adminToken, 'ivan', 'investigator');
   people.auditor = await server.addPerson(adminToken, 'audrey', 'auditor');
 
@@ -214,13 +215,14 @@ test('a reviewer confirms a violation uploaded by a camera agent, and rejects an
   assert.ok(srcs.every((s) => s.startsWith('blob:')), srcs.join());
   await shot(page, 'review');
 
-  await page.keyboard.press('c');  // confirm
+  await page.keyboard.press('c');  // confirm: the first of two reviews (second_review = true)
   await page.waitForFunction(() => /Confirmed/.test(document.querySelector('#review-status').textContent));
-  assert.match(await page.textContent('#review-status'), /Confirmed: 01A123BC/);
+  assert.match(await page.textContent('#review-status'), /Confirmed \(first review.*\): 01A123BC/);
   assert.equal(await page.getAttribute('article.review', 'data-key'), violations[1]);
-  const citation = await pageFetch(page, 'POST', `/api/v1/citations/${violations[0]}`, {format: 'json'});
-  assert.equal(citation.status, 200, citation.text);
-  assert.equal(JSON.parse(citation.text).review.decision, 'confirmed');
+  const early = await pageFetch(page, 'POST', `/api/v1/citations/${violations[0]}`, {format: 'json'});
+  assert.equal(early.status, 409, 'no citation before the second review');
+  const again = await pageFetch(page, 'POST', `/api/v1/review/${violations[0]}`, {decision: 'confirm'});
+  assert.equal(again.status, 409, 'the second review must be made by another person');
 
   // Reject: "r" asks for the reason first, then rejects.
   await page.waitForFunction(() => document.querySelectorAll('.evidence img').length === 2);
@@ -238,6 +240,22 @@ test('a reviewer confirms a violation uploaded by a camera agent, and rejects an
   await page.waitForSelector('#live-status .msg');
   await page.waitForFunction(() => !/Connecting/.test(document.querySelector('#live-status').textContent));
   await shot(page, 'live');
+  await page.context().close();
+});
+
+test('a supervisor makes the second review and the violation is confirmed', async () => {
+  const page = await newPage();
+  await login(page, people.supervisor);
+  await page.waitForSelector('#review-stage');
+  assert.equal(await page.getAttribute('article.review', 'data-key'), violations[0]);
+  await page.waitForFunction(() => [...document.querySelectorAll('.evidence img')]
+    .filter((i) => i.complete && i.naturalWidth > 0).length === 2);
+  await page.keyboard.press('c');
+  await page.waitForFunction(() => /Confirmed/.test(document.querySelector('#review-status').textContent));
+  assert.match(await page.textContent('#review-status'), /^Confirmed: 01A123BC \(red_light\)/);
+  const citation = await pageFetch(page, 'POST', `/api/v1/citations/${violations[0]}`, {format: 'json'});
+  assert.equal(citation.status, 200, citation.text);
+  assert.equal(JSON.parse(citation.text).review.decision, 'confirmed');
   await page.context().close();
 });
 

@@ -64,7 +64,8 @@ export class Person {
 
 /** A running server: its port, CA and the first admin; stop() ends it. */
 export class TestServer {
-  static async start(binary) {
+  /** admin init + server; `extraToml` is appended to server.toml. */
+  static async start(binary, extraToml = '') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rw-browser-'));
     const data = path.join(dir, 'data');
     const init = spawnSync(binary, ['admin', 'init', data, '--admin', 'root'], {encoding: 'utf8'});
@@ -72,7 +73,7 @@ export class TestServer {
     const password = /Password \(shown once[^)]*\): (\S+)/.exec(init.stdout)?.[1];
     const secret = /secret=([A-Z2-7]+)/.exec(init.stdout)?.[1];
     if (!password || !secret) throw new Error(`admin init printed no credentials:\n${init.stdout}`);
-    fs.appendFileSync(path.join(data, 'server.toml'), 'port = 0\npurge_interval_seconds = 3600\n');
+    fs.appendFileSync(path.join(data, 'server.toml'), `port = 0\npurge_interval_seconds = 3600\n${extraToml}`);
     const proc = spawn(binary, ['server', '--data', data], {stdio: ['ignore', 'ignore', 'pipe']});
     let log = '';
     const port = await new Promise((resolve, reject) => {

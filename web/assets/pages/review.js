@@ -52,7 +52,10 @@ export async function render(root) {
         h('span', {}, h('b', {}, 'Time (UTC) '), orDash(it.read_at)),
         h('span', {}, h('b', {}, 'Plate '), h('span', {class: 'plate', id: 'review-plate'}, orDash(it.text))),
         h('span', {}, h('b', {}, 'Confidence '), pct(it.confidence)),
-        h('span', {}, h('b', {}, 'Violation '), orDash(it.violation_kind))),
+        h('span', {}, h('b', {}, 'Violation '), orDash(it.violation_kind)),
+        it.stage === 'second'
+          ? h('span', {class: 'second', id: 'review-stage'}, 'Second review: confirmed once by another reviewer')
+          : null),
       images,
       h('div', {class: 'columns'},
         h('div', {}, h('h2', {}, 'Read'), candidates,
@@ -104,10 +107,12 @@ export async function render(root) {
     busy = true;
     status.replaceChildren(message('info', 'Saving…'));
     try {
-      await api('POST', `/api/v1/review/${it.key}`,
+      const r = await api('POST', `/api/v1/review/${it.key}`,
         decision === 'reject' ? {decision, reason} : {decision});
-      await load(message('ok', `${decision === 'confirm' ? 'Confirmed' : 'Rejected'}: ` +
-        `${orDash(it.text)} (${it.violation_kind}).`));
+      const what = {confirmed: 'Confirmed', rejected: 'Rejected',
+        awaiting_second_review: 'Confirmed (first review; a second reviewer must confirm it too)'}[r.review_status] ||
+        r.review_status;
+      await load(message('ok', `${what}: ${orDash(it.text)} (${it.violation_kind}).`));
     } catch (e) {
       status.replaceChildren(message('error', `Not saved: ${e.message}`));
     } finally {
