@@ -98,6 +98,14 @@ int EdgeCommand::run() const {
                               {"undecidable", c.undecidable}});
     errors += c.errors > 0;
   }
+  if (summary.rules) {
+    out["rules"] = {{"curfew_violations", summary.rules->curfew_violations},
+                    {"section_violations", summary.rules->section_violations},
+                    {"section_entries_expired", summary.rules->section_entries_expired},
+                    {"section_exits_without_entry", summary.rules->section_exits_without_entry},
+                    {"section_pending", summary.rules->section_pending},
+                    {"seatbelt", summary.rules->seatbelt}};
+  }
   std::cout << out.dump() << std::endl;
   return errors ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 
 #include "core/errors.hpp"
 #include "edge/camera_pipeline.hpp"
+#include "edge/pass_rules.hpp"
 #include "edge/red_light_camera.hpp"
 #include "edge/signal_feed.hpp"
 #include "edge/spool.hpp"
@@ -63,6 +64,11 @@ struct EdgeAgent::Impl {
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Uploader> uploader;
   std::shared_ptr<SignalFeed> signal;  // set when a camera has a red-light approach
+  std::unique_ptr<PassRuleEngine> rules;  // set when curfew/section/seatbelt rules exist
+  /// Latest capture time of any pass (UTC ms): the agent's notion of "now" for expiring
+  /// section-speed entries, so recorded video (capture times in the past) ages by its own
+  /// clock, not the wall clock.
+  std::atomic<std::int64_t> latest_capture{0};
   std::vector<std::unique_ptr<CameraPipeline>> cameras;
   std::uint64_t purged = 0;  // touched by run()'s thread only
   std::atomic<bool> alarm{false};
@@ -139,6 +145,31 @@ struct EdgeAgent::Impl {
     check_alarm();
   }
 
+  /// Runs the per-pass rules on a pass and spools each violation under its rule's kind
+  /// (violation: kept until uploaded). Called on the camera's worker thread.
+  void judge_pass(const video::Pass& pass) {
+    const std::int64_t at = pass.read.last_seen.unix_ms;
+    std::int64_t seen = latest_capture.load();
+    while (at > seen && !latest_capture.compare_exchange_weak(seen, at)) {
+    }
+    if (!rules) return;
+    for (ViolationRecord& v : rules->on_pass(pass.read.camera, pass)) {
+      spdlog::info("camera {}: {} violation", pass.read.camera, v.kind);
+      try {
+        spool->put(v.kind, std::move(v.metadata), std::move(v.files), true);
+      } catch (...) {
+        check_alarm();
+        throw;
+      }
+      check_alarm();
+    }
+  }
+
+  /// Drops section-speed entries older than their maximum transit (each logged by the engine).
+  void expire_rules() {
+    if (rules && latest_capture.load() > 0) (void)rules->expire(UtcTime{latest_capture.load()});
+  }
+
   void spool_pass(video::Pass&& pass) {
     evidence::PackageOptions o;
     o.site_id = config.site_id;
@@ -158,6 +189,7 @@ struct EdgeAgent::Impl {
       throw;
     }
     check_alarm();
+    judge_pass(pass);
   }
 };
 
@@ -182,6 +214,12 @@ EdgeAgent::EdgeAgent(SiteConfig config, std::unique_ptr<alpr::Alpr> reader, cons
     s.uploader = std::make_unique<Uploader>(uo, *s.spool, clock);
   }
   if (s.config.signal) s.signal = std::make_shared<SignalFeed>(*s.config.signal);
+  const PassRulesConfig& rc = s.config.rules;
+  if (!rc.curfews.empty() || !rc.sections.empty() || rc.seatbelt) {
+    s.rules = std::make_unique<PassRuleEngine>(
+        rc, PassRuleContext{s.config.site_id, s.config.timezone, clock.source(),
+                            s.config.jpeg_quality, s.config.blur_outside_vehicle});
+  }
   for (const CameraConfig& cam : s.config.cameras) {
     const std::string id = cam.id;
     auto source =
@@ -253,6 +291,7 @@ AgentSummary EdgeAgent::run() {
                       [&] { return s.stopping || s.running.load() == 0; });
     }
     s.purged += static_cast<std::uint64_t>(s.spool->purge_expired(s.clock.now()));
+    s.expire_rules();
     s.check_alarm();
     if (s.running.load() == 0) break;
     std::lock_guard lock(s.mutex);
@@ -275,6 +314,16 @@ AgentSummary EdgeAgent::run() {
   }
   if (s.signal) s.signal->stop();
   AgentSummary summary;
+  if (s.rules) {
+    s.expire_rules();
+    const PassRuleStats st = s.rules->stats();
+    summary.rules = {st.curfew_violations, st.section_violations, st.section_entries_expired,
+                     st.section_exits_without_entry, s.rules->pending_entries(),
+                     s.rules->seatbelt_status()};
+    if (summary.rules->section_pending > 0)
+      spdlog::warn("{} section-speed entries still waiting for their exit are dropped at exit",
+                   summary.rules->section_pending);
+  }
   for (auto& cam : s.cameras) {
     const CameraStats st = cam->stats();
     summary.cameras.push_back({cam->config().id, st.frames_in, st.frames_dropped, st.frames_read,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,16 @@ struct AgentSummary {
     std::uint64_t undecidable = 0;
   };
   std::vector<Camera> cameras;
+  /// The per-pass rules (curfew, section speed, seatbelt), when any is configured.
+  struct Rules {
+    std::uint64_t curfew_violations = 0;
+    std::uint64_t section_violations = 0;
+    std::uint64_t section_entries_expired = 0;      ///< no exit within the maximum transit
+    std::uint64_t section_exits_without_entry = 0;  ///< exit read with no matching entry
+    std::uint64_t section_pending = 0;  ///< entries still waiting at the end (not kept)
+    std::string seatbelt;               ///< "off", "unavailable" or "ready"
+  };
+  std::optional<Rules> rules;
   /// Records left in the spool at the end (not yet acknowledged by a server).
   std::uint64_t spooled = 0;
   /// Non-violation records purged by retention during the run.

@@ -418,7 +418,12 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
              "is required: [[camera.red_light]] needs the signal phases ([signal] "
              "with replay = \"file\" or feed = \"host:port\")");
   }
+  // The per-pass rules read their own tables (edge/pass_rules.cpp); marked as known here.
+  (void)top.get("curfew");
+  (void)top.get("section_speed");
+  (void)top.get("seatbelt");
   top.reject_unknown();
+  c.rules = parse_pass_rules(root, path);
   return c;
 }
 

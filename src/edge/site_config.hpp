@@ -14,6 +14,7 @@
 
 #include "alpr/alpr.hpp"
 #include "core/time.hpp"
+#include "edge/pass_rules.hpp"
 #include "edge/frame_ring.hpp"
 #include "edge/signal_feed.hpp"
 #include "rules/red_light.hpp"
@@ -119,6 +120,9 @@ struct SiteConfig {
   /// The signal-phase feed (the [signal] table): required when a camera has a red-light
   /// approach, refused otherwise.
   std::optional<SignalFeedOptions> signal;
+  /// Per-pass violation rules of the site: the [[curfew]], [[section_speed]] and [seatbelt]
+  /// tables (edge/pass_rules.hpp, docs/violation-rules.md); empty when none is configured.
+  PassRulesConfig rules;
 };
 
 /// Reads and validates `path`. Throws IoError when it cannot be read and InvalidInput for a
