@@ -56,6 +56,30 @@ inline void answer(httplib::Response& res, int status, const nlohmann::json& bod
   return it->get<std::string>();
 }
 
+/// metadata.read.candidates of a stored manifest (docs/edge-upload.md: [{text, confidence,
+/// format, corrected}], most votes first) as [{text, confidence}] — entries whose text is not
+/// a string are skipped, a confidence that is not a number becomes null; [] when absent.
+[[nodiscard]] inline nlohmann::json read_candidates(const std::string& manifest) {
+  nlohmann::json out = nlohmann::json::array();
+  const nlohmann::json record = nlohmann::json::parse(manifest, nullptr, false);
+  if (!record.is_object()) return out;
+  const auto metadata = record.find("metadata");
+  if (metadata == record.end() || !metadata->is_object()) return out;
+  const auto read = metadata->find("read");
+  if (read == metadata->end() || !read->is_object()) return out;
+  const auto candidates = read->find("candidates");
+  if (candidates == read->end() || !candidates->is_array()) return out;
+  for (const nlohmann::json& c : *candidates) {
+    if (!c.is_object() || !c.contains("text") || !c["text"].is_string()) continue;
+    const auto confidence = c.find("confidence");
+    out.push_back({{"text", c["text"]},
+                   {"confidence", confidence != c.end() && confidence->is_number()
+                                      ? *confidence
+                                      : nlohmann::json(nullptr)}});
+  }
+  return out;
+}
+
 /// metadata.read.confidence of a stored manifest (the record JSON), or null.
 [[nodiscard]] inline nlohmann::json read_confidence(const std::string& manifest) {
   const nlohmann::json record = nlohmann::json::parse(manifest, nullptr, false);

@@ -131,6 +131,7 @@ void handle_queue(ServerContext& context, AuditLog& audit, const httplib::Reques
          {"violation_kind", r.violation_kind},
          {"text", r.plate_text},
          {"confidence", read_confidence(r.manifest)},
+         {"candidates", read_candidates(r.manifest)},
          {"files", files},
          {"review_status", store::to_string(r.review_status)},
          {"stage",

@@ -208,6 +208,9 @@ test('a reviewer confirms a violation uploaded by a camera agent, and rejects an
   assert.equal(await page.getAttribute('article.review', 'data-key'), violations[0]);
   assert.equal(await page.textContent('#review-plate'), PLATE);
   assert.match(await page.textContent('#databar'), /cam-01.*red_light/s);
+  // The read's candidates from the signed manifest, with their confidence.
+  assert.deepEqual(await page.$$eval('.candidates li', (lis) => lis.map((li) => li.textContent)),
+    ['01A123BC 93.0 %', '01A1238C 31.0 %']);
   // Both evidence images arrive through the evidence API as blob: URLs and decode.
   await page.waitForFunction(() => [...document.querySelectorAll('.evidence img')]
     .filter((i) => i.complete && i.naturalWidth > 0).length === 2);

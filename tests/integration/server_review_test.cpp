@@ -87,7 +87,12 @@ class ServerReview : public testing::ServerFixture {
 };
 
 TEST_F(ServerReview, UploadedViolationWaitsInTheQueueWithItsReadAndFiles) {
-  upload(violation_upload(kKey));
+  Upload u = violation_upload(kKey);
+  u.metadata["read"]["candidates"] = json::array(
+      {{{"text", "01A123BC"}, {"confidence", 0.93}, {"format", "uz-private"}, {"corrected", false}},
+       {{"text", "01A123B0"}, {"confidence", "high"}},
+       {{"confidence", 0.2}}});
+  upload(u);
   const httplib::Result r =
       call(*client(), "GET", "/api/v1/review/queue?limit=10", reviewer_.bearer());
   ASSERT_TRUE(r);
@@ -101,6 +106,10 @@ TEST_F(ServerReview, UploadedViolationWaitsInTheQueueWithItsReadAndFiles) {
   EXPECT_EQ(item["violation_kind"], "red_light");
   EXPECT_EQ(item["text"], "01A123BC");
   EXPECT_DOUBLE_EQ(item["confidence"].get<double>(), 0.93);
+  // The read's candidates, text and confidence only; a non-number confidence is null and a
+  // candidate without text is left out.
+  EXPECT_EQ(item["candidates"], json::parse(R"([{"text":"01A123BC","confidence":0.93},
+                                                {"text":"01A123B0","confidence":null}])"));
   EXPECT_EQ(item["files"], (json{"frame.jpg", "plate.jpg"}));
   EXPECT_FALSE(body["truncated"]);
 
