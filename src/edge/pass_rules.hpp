@@ -5,7 +5,7 @@
 //
 // The rules themselves live in src/rules (curfew.hpp, section_speed.hpp, seatbelt.hpp); this
 // module reads their site.toml tables ([[curfew]], [[section_speed]], [seatbelt]; every key in
-// docs/violation-rules.md, example in examples/rules/site-rules.toml), runs them per pass and
+// docs/violation-rules.md, example in examples/rules/site.toml), runs them per pass and
 // packages what they decide. The violation record format (metadata fields, file names) is in
 // docs/violation-rules.md.
 //

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
+#include "crypto/crypto.hpp"
 #include "edge/site_config.hpp"
 #include "support/paths.hpp"
 
@@ -69,6 +70,30 @@ TEST_F(SiteConfigTest, ExampleSiteTomlParses) {
   ASSERT_TRUE(c.cameras[0].start_time.has_value());
   EXPECT_EQ(to_iso8601(*c.cameras[0].start_time), "2026-11-29T12:00:00.000Z");
   EXPECT_EQ(c.cameras[0].tracker.min_votes, 2);
+}
+
+TEST_F(SiteConfigTest, ExampleRulesSiteTomlParsesWithAFreshSectionKey) {
+  // The example as an operator uses it: copied, with the section key created beside it.
+  fs::copy(roadwarden::testing::source_dir() / "examples" / "rules", dir_ / "rules",
+           fs::copy_options::recursive);
+  fs::create_directories(dir_ / "rules" / "keys");
+  (void)crypto::create_hmac_key(dir_ / "rules" / "keys" / "section-a2.key");
+  const SiteConfig c = load_site_config(dir_ / "rules" / "site.toml");
+  EXPECT_EQ(c.site_id, "tashkent-a2");
+  ASSERT_EQ(c.rules.curfews.size(), 2u);
+  EXPECT_EQ(c.rules.curfews[0].options.rule_id, "tashkent-centre-night-legal");
+  ASSERT_TRUE(c.rules.curfews[0].permits.has_value());
+  ASSERT_EQ(c.rules.sections.size(), 1u);
+  EXPECT_DOUBLE_EQ(c.rules.sections[0].options.distance_m, 2000.0);
+  ASSERT_TRUE(c.rules.seatbelt.has_value());
+  // Without the key the agent refuses to start, naming the key.
+  fs::remove(dir_ / "rules" / "keys" / "section-a2.key");
+  try {
+    (void)load_site_config(dir_ / "rules" / "site.toml");
+    ADD_FAILURE() << "loaded without the section key";
+  } catch (const IoError& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("section_speed[0].hmac_key_file"));
+  }
 }
 
 TEST_F(SiteConfigTest, StreamsDropOldestByDefault) {
