@@ -346,6 +346,20 @@ test('an admin administers users and cameras but cannot reach plate searches', a
   await page.context().close();
 });
 
+test('a session ended on the server sends the console back to the login page, saying why', async () => {
+  const page = await newPage();
+  await login(page, people.reviewer);
+  await page.waitForSelector('#review-item');
+  // An admin disables the account: every session of it ends at once.
+  await server.call(adminToken, 'POST', '/api/v1/users/rita/disable');
+  await page.click('#nav >> text=Live');
+  await page.waitForSelector('#login-form');
+  assert.match(await page.textContent('.page-login .msg-error'), /Your session has ended/);
+  assert.equal(await page.isVisible('#topbar'), false);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('rw_csrf')), null);
+  await page.context().close();
+});
+
 test('no page broke its Content-Security-Policy', () => {
   assert.deepEqual(cspViolations, []);
 });

@@ -20,6 +20,11 @@ export function setSessionEndedHandler(fn) {
   onSessionEnded = fn;
 }
 
+/** Reports a 401 seen outside api() (the event stream): the session has ended. */
+export function sessionEnded() {
+  onSessionEnded();
+}
+
 export function setCsrf(token) {
   sessionStorage.setItem(CSRF_KEY, token);
 }

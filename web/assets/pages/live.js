@@ -1,7 +1,7 @@
 // Live view: plate reads, violations and hotlist hits as the server streams them
 // (GET /api/v1/events, server-sent events), newest first; camera health where this role may
 // read the camera list. Degrades to a message when the stream route is absent or refused.
-import {api, apiFetch, ApiError} from '../api.js';
+import {api, apiFetch, sessionEnded, ApiError} from '../api.js';
 import {h, message, table, orDash} from '../dom.js';
 
 const KEEP = 100;  // events shown at most
@@ -100,7 +100,7 @@ export async function render(root) {
           return;
         }
         if (res.status === 401) {
-          status.replaceChildren(message('error', 'Your session has ended. Log in again.'));
+          sessionEnded();  // the console shows the login page and says why
           return;
         }
         if (!res.ok) throw new Error(`HTTP ${res.status}`);
