@@ -55,6 +55,7 @@ const API_ROUTES = [
 let server;
 let browser;
 let adminToken;
+let dev1;  // the camera agent of cam-01 (its enrolment answer)
 const people = {};
 const violations = [];
 const cspViolations = [];
@@ -68,7 +69,7 @@ before(async () => {
     {site_id: 'site-1', name: 'Bunyodkor north', latitude: 41.2856, longitude: 69.2034});
   await server.call(adminToken, 'PUT', '/api/v1/cameras/cam-02',
     {site_id: 'site-1', name: 'Chilonzor 5 east', latitude: 41.2731, longitude: 69.2148});
-  const dev1 = await server.call(adminToken, 'POST', '/api/v1/devices', {camera_id: 'cam-01'});
+  dev1 = await server.call(adminToken, 'POST', '/api/v1/devices', {camera_id: 'cam-01'});
   const dev2 = await server.call(adminToken, 'POST', '/api/v1/devices', {camera_id: 'cam-02'});
   people.reviewer = await server.addPerson(adminToken, 'rita', 'reviewer');
   people.supervisor = await server.addPerson(adminToken, 'sam', 'supervisor');
@@ -241,7 +242,13 @@ test('a reviewer confirms a violation uploaded by a camera agent, and rejects an
 
   await page.click('#nav >> text=Live');
   await page.waitForSelector('#live-status .msg');
-  await page.waitForFunction(() => !/Connecting/.test(document.querySelector('#live-status').textContent));
+  await page.waitForFunction(() => /Connected/.test(document.querySelector('#live-status').textContent));
+  // A violation uploaded now appears in the open live view (the server's event stream).
+  await server.upload(dev1, plateRecord({kind: 'violation', violation: true, camera: 'cam-01',
+    text: '01B777CC', confidence: 0.9, at: Date.now() - 5000, violationKind: 'red_light'}),
+  [{name: 'frame.jpg', type: 'image/jpeg', bytes: FRAME}, {name: 'plate.jpg', type: 'image/jpeg', bytes: CROP}]);
+  await page.waitForSelector('#live-events tr.ev-violation');
+  assert.match(await page.textContent('#live-events tbody'), /Violation.*cam-01.*01B777CC.*red_light/s);
   await shot(page, 'live');
   await page.context().close();
 });
