@@ -160,9 +160,13 @@ constexpr const char* kSameReviewer =
 /// Second review off: a confirmation confirms. On: a confirmation of a pending (or rejected)
 /// violation makes it awaiting_second_review; one by a different person then confirms it;
 /// the first reviewer again, or a confirmation of a confirmed violation, is refused. A
-/// rejection at either stage rejects. Throws InvalidInput when the record is not a violation.
+/// rejection at either stage rejects — except that, with second review on, a violation two
+/// people confirmed is withdrawn (rejected) only by a supervisor (`supervisor`): one reviewer
+/// must not undo a two-person decision and send the evidence to the short rejected-case
+/// retention. Throws InvalidInput when the record is not a violation.
 ReviewPlan plan_review(const store::IngestedRecord& record, bool confirm, bool second_review,
-                       const std::string& reviewer, UtcTime at, const std::string& reason) {
+                       bool supervisor, const std::string& reviewer, UtcTime at,
+                       const std::string& reason) {
   using store::ReviewStage;
   using store::ReviewStatus;
   store::check_reviewable(record.key, record.violation);
@@ -174,6 +178,12 @@ ReviewPlan plan_review(const store::IngestedRecord& record, bool confirm, bool s
   d.reason = reason;
   const bool awaiting = record.review_status == ReviewStatus::awaiting_second_review;
   if (!confirm) {
+    if (second_review && !supervisor && record.review_status == ReviewStatus::confirmed &&
+        !record.second_reviewer.empty()) {
+      plan.refusal =
+          "a violation confirmed by two reviewers can only be withdrawn by a supervisor";
+      return plan;
+    }
     d.status = ReviewStatus::rejected;
     d.stage = awaiting ? ReviewStage::second : ReviewStage::first;
     return plan;
@@ -235,7 +245,9 @@ void handle_review(ServerContext& context, AuditLog& audit, const httplib::Reque
         return;
       }
       const ReviewPlan plan =
-          plan_review(*record, confirm, context.options.second_review, caller.actor(), now, reason);
+          plan_review(*record, confirm, context.options.second_review,
+                      caller.user && caller.user->role == store::Role::supervisor, caller.actor(),
+                      now, reason);
       if (!plan.refusal.empty()) {
         finish("refused");
         answer(res, 409, {{"error", plan.refusal}});

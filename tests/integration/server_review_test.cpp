@@ -495,5 +495,26 @@ TEST_F(ServerSecondReview, ConfirmedViolationIsNotConfirmedAgain) {
             (std::vector<std::string>{"awaiting_second_review", "confirmed", "refused"}));
 }
 
+TEST_F(ServerSecondReview, TwoPersonConfirmationIsWithdrawnOnlyByASupervisor) {
+  upload(violation_upload(kKey));
+  const TestSession supervisor = login(user(Role::supervisor));
+  ASSERT_EQ(review(reviewer_, kKey, {{"decision", "confirm"}})->status, 200);
+  ASSERT_EQ(review(supervisor, kKey, {{"decision", "confirm"}})->status, 200);
+  // One reviewer cannot undo what two people confirmed (and send it to the 72 h purge).
+  httplib::Result r = review(reviewer_, kKey, {{"decision", "reject"}, {"reason", "changed my mind"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 409) << r->body;
+  EXPECT_NE(r->body.find("only be withdrawn by a supervisor"), std::string::npos) << r->body;
+  EXPECT_EQ(server_->store().record_by_key(kKey)->review_status,
+            store::ReviewStatus::confirmed);
+  // A supervisor may withdraw it, with a reason.
+  r = review(supervisor, kKey, {{"decision", "reject"}, {"reason", "wrong stop line calibration"}});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(server_->store().record_by_key(kKey)->review_status, store::ReviewStatus::rejected);
+  EXPECT_EQ(review_outcomes(), (std::vector<std::string>{"awaiting_second_review", "confirmed",
+                                                          "refused", "rejected"}));
+}
+
 }  // namespace
 }  // namespace roadwarden::server
