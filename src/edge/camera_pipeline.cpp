@@ -173,8 +173,17 @@ void CameraPipeline::work_loop() {
     }
   };
   while (std::optional<video::Frame> frame = queue_.pop()) {
+    if (red_light_) {
+      // Its own try: a frame the red-light evidence cannot take must not cost the plate read.
+      try {
+        red_light_->frame(*frame);
+      } catch (const std::exception& e) {
+        ++errors_;
+        spdlog::error("camera {}: frame {} not kept as red-light evidence: {}", config_.id,
+                      frame->sequence, e.what());
+      }
+    }
     try {
-      if (red_light_) red_light_->frame(*frame);
       deliver(worker.process(*frame));
     } catch (const std::exception& e) {
       ++errors_;

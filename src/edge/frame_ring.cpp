@@ -27,15 +27,14 @@ FrameRing::FrameRing(FrameRingOptions options) : options_(options) {
         fmt::format("evidence_ring.max_bytes must be in 1 MiB..8 GiB, got {}", o.max_bytes));
 }
 
-void FrameRing::add(const video::Frame& frame) {
+bool FrameRing::add(const video::Frame& frame) {
   if (frame.image.empty() || frame.image.type() != CV_8UC3)
     throw InvalidInput(
         fmt::format("frame ring: frame {} is not a BGR 8-bit image", frame.sequence));
   if (!frames_.empty() &&
       (frame.sequence <= frames_.back().sequence || frame.capture_time <= frames_.back().time)) {
-    throw InvalidInput(fmt::format("frame ring: frame {} ({} ms) is not after frame {} ({} ms)",
-                                   frame.sequence, frame.capture_time.unix_ms,
-                                   frames_.back().sequence, frames_.back().time.unix_ms));
+    ++skipped_;
+    return false;
   }
   RingFrame f;
   f.sequence = frame.sequence;
@@ -63,6 +62,7 @@ void FrameRing::add(const video::Frame& frame) {
     frames_.pop_front();
     ++dropped_for_memory_;
   }
+  return true;
 }
 
 const RingFrame* FrameRing::find(std::int64_t sequence) const {

@@ -55,11 +55,14 @@ class FrameRing {
   /// Throws InvalidInput naming the option when one is out of range.
   explicit FrameRing(FrameRingOptions options = {});
 
-  /// Encodes `frame` (BGR 8-bit H×W×3, non-empty; sequence and capture time after the
-  /// previous frame's, else InvalidInput) and appends it, then drops frames older than
-  /// newest − span_ms and, while over max_bytes, the oldest (never the one just added).
+  /// Encodes `frame` (BGR 8-bit H×W×3, non-empty, else InvalidInput) and appends it, then
+  /// drops frames older than newest − span_ms and, while over max_bytes, the oldest (never the
+  /// one just added). A frame whose sequence or capture time is not after the newest held
+  /// (snapshots sharing a file time, a stream whose timestamps ran ahead before a reconnect)
+  /// is not stored and is counted in skipped(): evidence times must strictly increase, and
+  /// such a frame must not stop the camera's plate reading. Returns whether it was stored.
   /// InternalError when JPEG encoding fails.
-  void add(const video::Frame& frame);
+  bool add(const video::Frame& frame);
 
   /// The frame with this sequence number, or nullptr when it is not (or no longer) held.
   /// The pointer is valid until the next add().
@@ -74,6 +77,8 @@ class FrameRing {
   [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
   /// Frames dropped because of max_bytes (not because of their age) since construction.
   [[nodiscard]] std::uint64_t dropped_for_memory() const { return dropped_for_memory_; }
+  /// Frames not stored because they were not after the newest held (see add()).
+  [[nodiscard]] std::uint64_t skipped() const { return skipped_; }
   [[nodiscard]] const FrameRingOptions& options() const { return options_; }
 
   /// Decodes a ring frame to BGR 8-bit (its `size`). InternalError when decoding fails.
@@ -84,6 +89,7 @@ class FrameRing {
   std::deque<RingFrame> frames_;  // oldest first; sequence and time strictly increasing
   std::uint64_t bytes_ = 0;
   std::uint64_t dropped_for_memory_ = 0;
+  std::uint64_t skipped_ = 0;
 };
 
 }  // namespace roadwarden::edge

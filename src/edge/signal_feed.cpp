@@ -119,10 +119,30 @@ void SignalFeed::add(const rules::PhaseChange& change) {
   auto it = timelines_.find(change.approach);
   if (it == timelines_.end())
     it = timelines_.emplace(change.approach, rules::PhaseTimeline(change.approach)).first;
-  it->second.add(change);
+  if (options_.feed.empty()) {
+    it->second.add(change);  // a replay file: out-of-order lines are an error (its line named)
+  } else {
+    try {
+      it->second.add(change);
+    } catch (const InvalidInput& e) {
+      // A live controller whose clock stepped back (or one bad future timestamp): keeping the
+      // old history would refuse every later line for ever. Start this approach's history
+      // afresh — its phase onsets are unknown until the next full cycle, so red-light
+      // decisions are undecidable (logged) meanwhile, never guessed.
+      spdlog::warn("signal feed: approach {}: {}; its history is restarted", change.approach,
+                   e.what());
+      ++restarts_;
+      it->second = rules::PhaseTimeline(change.approach);
+      it->second.add(change);
+    }
+  }
   ++lines_;
-  if (!options_.feed.empty() && lines_ % 256 == 0)
-    it->second.drop_before(UtcTime{change.at.unix_ms - options_.keep_ms});
+  // Every 256 lines, every approach's history is trimmed (not only the one this line is for:
+  // with approaches reporting in a fixed order that would always be the same one).
+  if (!options_.feed.empty() && lines_ % 256 == 0) {
+    for (auto& [approach, timeline] : timelines_)
+      timeline.drop_before(UtcTime{change.at.unix_ms - options_.keep_ms});
+  }
 }
 
 rules::RedLightDecision SignalFeed::judge(
@@ -136,7 +156,8 @@ rules::RedLightDecision SignalFeed::judge(
 }
 
 SignalFeedStats SignalFeed::stats() const {
-  return {lines_.load(), bad_lines_.load(), connects_.load(), disconnects_.load()};
+  return {lines_.load(), bad_lines_.load(), connects_.load(), disconnects_.load(),
+          restarts_.load()};
 }
 
 std::string SignalFeed::describe() const {

@@ -40,10 +40,13 @@ struct SignalFeedOptions {
 /// Counters of a live feed (read from any thread).
 struct SignalFeedStats {
   std::uint64_t lines = 0;        ///< phase lines added
-  std::uint64_t bad_lines = 0;    ///< malformed, over-long or out-of-order lines (each closes
-                                  ///< the connection; logged)
+  std::uint64_t bad_lines = 0;    ///< malformed or over-long lines (each closes the
+                                  ///< connection; logged)
   std::uint64_t connects = 0;     ///< successful connections
   std::uint64_t disconnects = 0;  ///< connection failures and losses
+  /// Lines earlier than their approach's previous line (the controller's clock stepped back,
+  /// or an earlier line was in the future): the approach's history restarts there (logged).
+  std::uint64_t restarts = 0;
 };
 
 /// The phase timelines of a site, fed from a replay file or a live controller connection.
@@ -99,6 +102,7 @@ class SignalFeed {
   std::map<std::string, rules::PhaseTimeline> timelines_;  // guarded by mutex_
   std::atomic<std::uint64_t> lines_{0};
   std::atomic<std::uint64_t> bad_lines_{0};
+  std::atomic<std::uint64_t> restarts_{0};
   std::atomic<std::uint64_t> connects_{0};
   std::atomic<std::uint64_t> disconnects_{0};
   std::jthread thread_;

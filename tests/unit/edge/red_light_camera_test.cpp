@@ -312,6 +312,45 @@ TEST(SignalFeed, LiveFeedAddsLinesUntilABadOne) {
   feed.stop();
 }
 
+TEST(SignalFeed, ControllerClockSteppingBackRestartsTheApproachInsteadOfBlockingTheFeed) {
+  LineServer server;
+  SignalFeedOptions o;
+  o.feed = "127.0.0.1:" + std::to_string(server.port());
+  SignalFeed feed(o);
+  feed.start();
+  // One line an hour in the future, then the real cycle: before the fix every later line was
+  // refused as out of order and the phase stayed unknown until the agent restarted.
+  std::string text = to_iso8601(UtcTime{kT0 + 3'600'000}) + " north green\n";
+  for (std::int64_t at = kT0 - 20'000; at <= kT0 + 5000; at += 1000) {
+    const char* s = at < kT0 - 3000 ? "green" : at < kT0 ? "amber" : "red";
+    text += to_iso8601(UtcTime{at}) + " north " + s + "\n";
+  }
+  server.accept_and_send(text);
+  for (int i = 0; i < 1000 && feed.stats().lines < 27; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(feed.stats().lines, 27u);
+  EXPECT_EQ(feed.stats().bad_lines, 0u);
+  EXPECT_EQ(feed.stats().restarts, 1u);
+  const rules::RedLightRule rule(approach().options);
+  rules::TrackObservations t;
+  for (int k = 0; k < 30; ++k)
+    t.observations.push_back(
+        {UtcTime{kT0 + 1600 + 40 * k}, Point{320, 100 + 10.0 * k + 0.5}, std::nullopt});
+  const rules::RedLightDecision d = feed.judge(rule, t);
+  EXPECT_TRUE(d.violation()) << d.reason;
+  feed.stop();
+}
+
+TEST(SignalFeed, ReplayFileWithATimeGoingBackIsRefusedNamingTheLine) {
+  roadwarden::testing::TempDir tmp;
+  std::ofstream(tmp.path() / "phases.txt")
+      << to_iso8601(UtcTime{kT0}) << " north green\n"
+      << to_iso8601(UtcTime{kT0 - 1000}) << " north red\n";
+  SignalFeedOptions o;
+  o.replay = tmp.path() / "phases.txt";
+  EXPECT_THROW(SignalFeed{o}, InvalidInput);
+}
+
 TEST(SignalFeed, RejectsBadOptionsNamingTheKey) {
   SignalFeedOptions o;
   EXPECT_THROW(SignalFeed{o}, InvalidInput);
