@@ -367,7 +367,9 @@ class Uploader::Impl {
     }
     httplib::Headers headers{{"Idempotency-Key", entry.key},
                              {"Accept", "application/json"},
-                             {"User-Agent", "roadwarden-edge/0.1"}};
+                             {"User-Agent", "roadwarden-edge/0.1"},
+                             // The agent's clock as it sends (the server's clock offset).
+                             {"X-Roadwarden-Device-Time", to_iso8601(clock_.now())}};
     if (!signature.empty()) headers.emplace("X-Roadwarden-Signature", std::move(signature));
     ERR_clear_error();
     const httplib::Result result = client_->Post(path_, headers, items);

@@ -113,6 +113,9 @@ std::string server_toml(const std::vector<std::string>& hosts, const std::string
 # Two-person review: a violation is confirmed only when a second person (reviewer or
 # supervisor, not the first) confirms it too.
 # second_review = {second_review}
+# The camera agents' heartbeat interval in seconds (site.toml [health] heartbeat_seconds);
+# a camera shows as online while its latest upload is at most 3 x this old.
+# camera_heartbeat_seconds = {heartbeat}
 # Largest upload body accepted from a camera agent, in MiB (larger: 413).
 # max_upload_mb = {upload}
 # Serials of enrolled devices that are roadside message boards (docs/message-board.md): they
@@ -127,7 +130,7 @@ std::string server_toml(const std::vector<std::string>& hosts, const std::string
       fmt::arg("vr", d.violation_retention.count() / 24),
       fmt::arg("rvr", d.rejected_violation_retention.count()),
       fmt::arg("purge", d.purge_interval.count()), fmt::arg("second_review", d.second_review),
-      fmt::arg("upload", d.max_upload_bytes >> 20));
+      fmt::arg("upload", d.max_upload_bytes >> 20), fmt::arg("heartbeat", d.camera_heartbeat.count()));
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ struct ServerOptions {
   /// Two-person review: a violation becomes confirmed only when a second person (reviewer or
   /// supervisor) confirms it after the first; off: one confirmation confirms it.
   bool second_review = false;
+  /// The camera agents' heartbeat interval (site.toml [health] heartbeat_seconds): a camera
+  /// is online while its latest upload is at most 3 × this old (GET /api/v1/cameras/health).
+  std::chrono::seconds camera_heartbeat{60};
 };
 
 /// Reads ServerOptions from `file` (DATA_DIR/server.toml; every key is listed, commented,

@@ -227,7 +227,11 @@ void handle_ingest(IngestState& state, const httplib::Request& req, httplib::Res
       // Stored and durable: the answer is 201 whatever the live side does. Alerts are
       // raised before answering, so an alert is never later than the agent's receipt.
       try {
-        state.live.on_ingested(record);
+        // The agent's clock when it sent this (docs/edge-upload.md); absent or malformed:
+        // no clock offset (never a refusal).
+        state.live.on_ingested(
+            record, parse_rfc3339(req.get_header_value("X-Roadwarden-Device-Time"),
+                                  Rfc3339Form::utc));
       } catch (const std::exception& e) {
         spdlog::error("ingest of record {}: hotlist matching or live publishing failed: {}",
                       record.key, e.what());

@@ -31,10 +31,14 @@ std::string board_line(UtcTime at, std::string_view plate, std::string_view kind
   return seconds_utc(at) + " " + p + " " + k + "\n";
 }
 
-LiveFeeds::LiveFeeds(const std::filesystem::path& hotlist_file, AuditLog& audit)
-    : audit_(audit), hotlists_(hotlist_file) {}
+LiveFeeds::LiveFeeds(const std::filesystem::path& hotlist_file, AuditLog& audit,
+                     std::chrono::seconds heartbeat)
+    : audit_(audit), hotlists_(hotlist_file), health_(heartbeat) {}
 
-void LiveFeeds::on_ingested(const store::IngestedRecord& record) {
+void LiveFeeds::on_ingested(const store::IngestedRecord& record,
+                            std::optional<UtcTime> device_time) {
+  if (health_.observe(record, device_time))
+    events_.publish(LiveEvent{"camera_health", health_.row(record.camera_id, record.received_at).dump()});
   const UtcTime at = record.read_at.value_or(record.created_at);
   if (record.violation) {
     // Minimal on purpose: what a reviewer's live list needs to pick the record up (its key

@@ -7,10 +7,12 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "server/audit.hpp"
+#include "server/camera_health.hpp"
 #include "server/event_hub.hpp"
 #include "server/hotlist_service.hpp"
 #include "store/server_records.hpp"
@@ -29,21 +31,29 @@ class LiveFeeds {
   /// Events buffered per stream before that stream loses them (`event: dropped`).
   static constexpr std::size_t kQueueCapacity = 256;
 
-  /// `hotlist_file` is DATA_DIR/hotlist.json (HotlistService's errors); `audit` outlives this.
-  LiveFeeds(const std::filesystem::path& hotlist_file, AuditLog& audit);
+  /// `hotlist_file` is DATA_DIR/hotlist.json (HotlistService's errors); `audit` outlives this;
+  /// `heartbeat` is the agents' heartbeat interval (camera health's online window is 3 ×).
+  LiveFeeds(const std::filesystem::path& hotlist_file, AuditLog& audit,
+            std::chrono::seconds heartbeat = std::chrono::seconds(60));
 
   /// Called by ingest once `record` is stored (never for duplicates): hotlist matching of its
   /// plate text at its read time (created time when it has none), each alert appended to the
   /// audit log as action "hotlist_hit" (actor "system") and published as `hotlist_hit`; a
-  /// violation is published as `violation` and as a board line. Throws what the audit log
-  /// throws (ingest logs it; the record stays stored).
-  void on_ingested(const store::IngestedRecord& record);
+  /// violation is published as `violation` and as a board line. Camera health takes the
+  /// record (and `device_time`, the agent's clock from the upload header); a `health` record
+  /// publishes the camera's health row as `camera_health`. Throws what the audit log throws
+  /// (ingest logs it; the record stays stored).
+  void on_ingested(const store::IngestedRecord& record,
+                   std::optional<UtcTime> device_time = std::nullopt);
 
   /// Ends every open stream (the server is stopping). Idempotent.
   void close();
 
   [[nodiscard]] HotlistService& hotlists() { return hotlists_; }
-  /// Events for GET /api/v1/events: `violation` and `hotlist_hit`, data = one JSON object.
+  /// Per-camera health (GET /api/v1/cameras/health).
+  [[nodiscard]] const CameraHealth& camera_health() const { return health_; }
+  /// Events for GET /api/v1/events: `violation`, `hotlist_hit` and `camera_health`, data = one
+  /// JSON object.
   [[nodiscard]] EventHub& events() { return events_; }
   /// Lines for GET /api/v1/boards/feed: `violation`, data = one line with its "\n".
   [[nodiscard]] EventHub& boards() { return boards_; }
@@ -51,6 +61,7 @@ class LiveFeeds {
  private:
   AuditLog& audit_;
   HotlistService hotlists_;
+  CameraHealth health_;
   EventHub events_{kMaxEventStreams, kQueueCapacity};
   EventHub boards_{kMaxBoardStreams, kQueueCapacity};
 };

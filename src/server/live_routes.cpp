@@ -1,4 +1,4 @@
-// Hotlists, the live event stream and the message-board feed (routes.hpp:
+// Hotlists, camera health, the live event stream and the message-board feed (routes.hpp:
 // register_live_routes; docs/server-api.md "Hotlists" and "Live streams";
 // docs/message-board.md).
 //
@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "core/errors.hpp"
 #include "server/auth.hpp"
@@ -85,6 +86,11 @@ struct StreamState {
   }
 };
 
+template <typename Format>
+bool stream_step(StreamState& st, const Format& format, const std::string& opening,
+                 const std::string& heartbeat, const std::string& ended,
+                 httplib::DataSink& sink);
+
 /// The chunked content provider of one stream. `format` turns a batch into bytes;
 /// `heartbeat` and `ended` are the stream's keep-alive and closing texts.
 template <typename Format>
@@ -93,7 +99,28 @@ httplib::ContentProviderWithoutLength stream_provider(std::shared_ptr<StreamStat
                                                       std::string heartbeat, std::string ended) {
   return [state = std::move(state), format = std::move(format), opening = std::move(opening),
           heartbeat = std::move(heartbeat),
-          ended = std::move(ended)](std::size_t, httplib::DataSink& sink) {
+          ended = std::move(ended)](std::size_t, httplib::DataSink& sink) -> bool {
+    // httplib 0.11 runs this after the handler returned, outside its try/catch: an exception
+    // escaping here (a store error in caller_still_valid, a failed allocation) would reach the
+    // worker thread and terminate the server. It ends this stream instead.
+    try {
+      return stream_step(*state, format, opening, heartbeat, ended, sink);
+    } catch (const std::exception& e) {
+      spdlog::error("live stream ended by an error: {}", e.what());
+      return false;
+    }
+  };
+}
+
+/// One call of a stream's content provider (stream_provider): the opening text, or the next
+/// batch of events and the heartbeat when due. Returns false when the connection should close
+/// at once (write failed), true otherwise (sink.done() marks a normal end).
+template <typename Format>
+bool stream_step(StreamState& st, const Format& format, const std::string& opening,
+                 const std::string& heartbeat, const std::string& ended,
+                 httplib::DataSink& sink) {
+  StreamState* state = &st;
+  {
     std::string out;
     if (!state->opened) {
       // Sent at once: the client knows the subscription exists (events from now on reach it).
@@ -126,7 +153,7 @@ httplib::ContentProviderWithoutLength stream_provider(std::shared_ptr<StreamStat
     // Never a zero-length write: httplib takes it as the end of the stream.
     if (!out.empty() && !sink.write(out.data(), out.size())) return false;
     return true;
-  };
+  }
 }
 
 std::string sse_batch(const Subscription::Batch& batch) {
@@ -189,6 +216,16 @@ void register_live_routes(Router& router, ServerContext& context, AuditLog& audi
              [&live](const httplib::Request&, httplib::Response& res, const Caller&) {
                const std::optional<HotlistSummary> s = live.hotlists().summary();
                answer(res, 200, s ? summary_json(*s) : json{{"active", false}});
+             });
+
+  router.add("GET", "/api/v1/cameras/health", "/api/v1/cameras/health",
+             AccessRule::people({Role::reviewer, Role::supervisor, Role::admin}),
+             [&context, &live](const httplib::Request&, httplib::Response& res, const Caller&) {
+               const json rows =
+                   live.camera_health().report(context.store.cameras(), context.clock.now());
+               answer(res, 200,
+                      {{"cameras", rows},
+                       {"online_window_seconds", live.camera_health().online_window().count()}});
              });
 
   router.add(

@@ -102,6 +102,8 @@ ServerOptions load_server_options(const std::filesystem::path& path) {
   o.purge_interval = std::chrono::seconds(
       k.integer("purge_interval_seconds", o.purge_interval.count(), 1, 24 * 3600));
   o.second_review = k.boolean("second_review", o.second_review);
+  o.camera_heartbeat = std::chrono::seconds(
+      k.integer("camera_heartbeat_seconds", o.camera_heartbeat.count(), 1, 24 * 3600));
   o.max_upload_bytes =
       static_cast<std::size_t>(
           k.integer("max_upload_mb", static_cast<long long>(o.max_upload_bytes >> 20), 1, 4096))

@@ -18,7 +18,8 @@ Server::Server(DataDir data, ServerOptions options, const Clock& clock) {
   context_ = std::unique_ptr<ServerContext>(
       new ServerContext{options, std::move(data), *store_, clock, std::move(key)});
   audit_ = std::make_unique<AuditLog>(*store_, clock, context_->data.audit_head());
-  live_ = std::make_unique<LiveFeeds>(context_->data.root / "hotlist.json", *audit_);
+  live_ = std::make_unique<LiveFeeds>(context_->data.root / "hotlist.json", *audit_,
+                                      options.camera_heartbeat);
   auth_ = std::make_unique<Authenticator>(*store_, clock, options, *audit_, context_->evidence_key);
   https_ = std::make_unique<HttpsServer>(context_->data, options);
   router_ = std::make_unique<Router>(https_->http(), *auth_);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {after, before, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
-import {TestServer, plateRecord} from './harness.mjs';
+import {TestServer, healthRecord, plateRecord} from './harness.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [binary, shotDir = path.join(os.tmpdir(), 'roadwarden-screenshots')] = process.argv.slice(2);
@@ -249,6 +249,21 @@ test('a reviewer confirms a violation uploaded by a camera agent, and rejects an
   [{name: 'frame.jpg', type: 'image/jpeg', bytes: FRAME}, {name: 'plate.jpg', type: 'image/jpeg', bytes: CROP}]);
   await page.waitForSelector('#live-events tr.ev-violation');
   assert.match(await page.textContent('#live-events tbody'), /Violation.*cam-01.*01B777CC.*red_light/s);
+  // Camera health: every registered camera has a row. cam-01 reports a reconnect and a
+  // heartbeat now, its clock 2 s ahead; its row changes through the stream's camera_health
+  // events (the offset is only known from the heartbeat's header).
+  await page.waitForSelector('#camera-health-table tr[data-camera="cam-02"]');
+  await server.upload(dev1, healthRecord('cam-01', {type: 'camera_health', event: 'reconnected',
+    time: new Date(Date.now() - 3000).toISOString(), source: 'rtsp://cam-01/stream', detail: '', gap_ms: 4000}), []);
+  await server.upload(dev1, healthRecord('cam-01', {type: 'camera_heartbeat', frames_in: 1500,
+    frames_dropped: 2, last_frame_at: new Date(Date.now() - 40).toISOString(), reconnects: 1}), [],
+  {'X-Roadwarden-Device-Time': new Date(Date.now() + 2000).toISOString()});
+  await page.waitForSelector('#camera-health-table tr[data-camera="cam-01"][data-offset-ms]');
+  const cam1 = await page.textContent('#camera-health-table tr[data-camera="cam-01"]');
+  assert.match(cam1, /online.*reconnected at .*1.*1500 \/ 2/s);
+  const offset = Number(await page.getAttribute('#camera-health-table tr[data-camera="cam-01"]', 'data-offset-ms'));
+  assert.ok(offset > 0 && offset <= 2000, `clock offset ${offset} ms: the camera is about 2 s ahead`);
+  assert.doesNotMatch(await page.textContent('#camera-health'), /not reported/);
   await shot(page, 'live');
   await page.context().close();
 });

@@ -150,8 +150,9 @@ export class TestServer {
   }
 
   /** Uploads one record as the camera agent `device` (the POST /api/v1/devices answer):
-   * mutual TLS with its certificate, the record part signed with its Ed25519 seed. */
-  async upload(device, record, files) {
+   * mutual TLS with its certificate, the record part signed with its Ed25519 seed;
+   * `extraHeaders` are added to the request (e.g. X-Roadwarden-Device-Time). */
+  async upload(device, record, files, extraHeaders = {}) {
     const boundary = `--roadwarden-${crypto.randomBytes(8).toString('hex')}`;
     record.files = files.map((f) => ({name: f.name, media_type: f.type, size: f.bytes.length,
       sha256: crypto.createHash('sha256').update(f.bytes).digest('hex')}));
@@ -169,7 +170,7 @@ export class TestServer {
     parts.push(Buffer.from(`--${boundary}--\r\n`));
     const body = Buffer.concat(parts);
     const r = await this.request('POST', '/api/v1/ingest/records', {cert: device.cert_pem,
-      key: device.key_pem, body, headers: {'Idempotency-Key': record.key,
+      key: device.key_pem, body, headers: {...extraHeaders, 'Idempotency-Key': record.key,
         'X-Roadwarden-Signature': signature, 'Content-Type': `multipart/form-data; boundary=${boundary}`}});
     if (r.status !== 201) throw new Error(`upload ${record.key}: ${r.status} ${r.body}`);
     return r.json();
@@ -187,6 +188,12 @@ export function iso(ms) {
 }
 
 /** A record of `kind` with a plate read (docs/edge-upload.md, "Record kinds"). */
+/** A `health` record of `camera` (docs/edge-upload.md) with `fields` in its metadata. */
+export function healthRecord(camera, fields, at = Date.now()) {
+  return {key: crypto.randomBytes(16).toString('hex'), kind: 'health', violation: false,
+    created: iso(at), metadata: {site: 'site-1', camera, ...fields}};
+}
+
 export function plateRecord({kind, violation, camera, text, confidence, at, violationKind}) {
   const read = {camera, text, confidence, best_time: iso(at), first_seen: iso(at - 800),
     last_seen: iso(at + 400), country: 'uz', format: 'uz-private', votes: 7, frames_read: 9,

@@ -143,12 +143,25 @@ class ServerLive : public testing::ServerFixture {
     return u;
   }
 
-  /// Uploads `u` as `device`; returns the status.
-  int upload_as(const EnrolledDevice& device, const Upload& u) {
+  /// A `health` record (no files) of key `key` with `metadata`.
+  static Upload health_upload(const std::string& key, json metadata) {
+    Upload u;
+    u.key = key;
+    u.kind = "health";
+    u.metadata = std::move(metadata);
+    u.files.clear();
+    return u;
+  }
+
+  /// Uploads `u` as `device` (with `device_time` as X-Roadwarden-Device-Time when not
+  /// empty); returns the status.
+  int upload_as(const EnrolledDevice& device, const Upload& u,
+                const std::string& device_time = "") {
     const std::string record = u.record_json();
-    const httplib::Headers headers{
+    httplib::Headers headers{
         {"Idempotency-Key", u.key},
         {"X-Roadwarden-Signature", crypto::sign(device.signing_key, record)}};
+    if (!device_time.empty()) headers.emplace("X-Roadwarden-Device-Time", device_time);
     const httplib::Result r = device_client(device)->Post("/api/v1/ingest/records", headers,
                                                           u.body(record), u.content_type());
     EXPECT_TRUE(r);
@@ -334,6 +347,121 @@ TEST_F(ServerLive, HotlistedReadsReachTheStreamOncePerPlateWithinTheWindow) {
   EXPECT_EQ(opened[0].actor, "reviewer1");
   EXPECT_EQ(opened[0].purpose, "live monitoring");
   EXPECT_EQ(opened[0].target, "events");
+}
+
+TEST_F(ServerLive, CameraHealthReportsOnlineReconnectsAndClockOffset) {
+  // Nothing heard yet: registered, offline, nothing known.
+  const TestSession reviewer = login(user(Role::reviewer));
+  const auto health = [&] {
+    const httplib::Result r = call(*client(), "GET", "/api/v1/cameras/health", reviewer.bearer());
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r ? r->status : 0, 200);
+    const json body = json::parse(r ? r->body : "{}");
+    for (const json& row : body["cameras"]) {
+      if (row["camera"] == "cam-1") return std::make_pair(body, row);
+    }
+    ADD_FAILURE() << "cam-1 is not in " << body.dump();
+    return std::make_pair(body, json());
+  };
+  {
+    const auto [body, row] = health();
+    EXPECT_EQ(body["online_window_seconds"], 180);
+    EXPECT_EQ(row["online"], false);
+    EXPECT_TRUE(row["last_record_at"].is_null());
+    EXPECT_TRUE(row["clock_offset_ms"].is_null());
+    EXPECT_EQ(row["reconnects_24h"], 0);
+  }
+
+  auto stream = open_events(reviewer);
+  const UtcTime now = clock_.now();
+  const auto at = [&](std::int64_t offset_ms) { return to_iso8601(UtcTime{now.unix_ms + offset_ms}); };
+  const json base{{"type", "camera_health"}, {"site", "site-1"}, {"camera", "cam-1"},
+                  {"source", "rtsp://cam-1/stream"}, {"detail", ""}};
+  json old_reconnect = base;  // 25 h ago: outside the 24 h window
+  old_reconnect["event"] = "reconnected";
+  old_reconnect["time"] = at(-25LL * 3600 * 1000);
+  json lost = base;
+  lost["event"] = "lost";
+  lost["time"] = at(-60'000);
+  lost["attempt"] = 1;
+  json reconnected = base;
+  reconnected["event"] = "reconnected";
+  reconnected["time"] = at(-50'000);
+  reconnected["gap_ms"] = 10'000;
+  ASSERT_EQ(upload_as(device_, health_upload("000000000000000000000000000000a1", old_reconnect)), 201);
+  ASSERT_EQ(upload_as(device_, health_upload("000000000000000000000000000000a2", lost)), 201);
+  ASSERT_EQ(upload_as(device_, health_upload("000000000000000000000000000000a3", reconnected)), 201);
+  // The heartbeat carries the agent's clock, 1.5 s ahead of the server's.
+  const json heartbeat{{"type", "camera_heartbeat"}, {"site", "site-1"}, {"camera", "cam-1"},
+                       {"time", at(1500)}, {"frames_in", 5400}, {"frames_dropped", 3},
+                       {"last_frame_at", at(-40)}, {"reconnects", 2}};
+  ASSERT_EQ(upload_as(device_, health_upload("000000000000000000000000000000a4", heartbeat), at(1500)),
+            201);
+  ASSERT_TRUE(stream->wait_for([](const std::string& t) {
+    std::size_t n = 0;
+    for (std::size_t p = t.find("event: camera_health\n"); p != std::string::npos;
+         p = t.find("event: camera_health\n", p + 1))
+      ++n;
+    return n == 4;
+  })) << stream->text();
+  stream->stop();
+  const std::vector<json> published = events_named(stream->text(), "camera_health");
+  ASSERT_EQ(published.size(), 4u);
+  EXPECT_EQ(published[3]["camera"], "cam-1");
+  EXPECT_EQ(published[3]["online"], true);
+  EXPECT_EQ(published[3]["clock_offset_ms"], 1500);
+  EXPECT_EQ(published[3].dump().find("01A123BC"), std::string::npos);
+
+  {
+    const auto [body, row] = health();
+    EXPECT_EQ(row["online"], true);
+    EXPECT_EQ(row["last_record_at"], at(0));
+    EXPECT_EQ(row["last_frame_at"], at(-40));
+    EXPECT_EQ(row["last_event"], (json{{"event", "reconnected"}, {"time", at(-50'000)}}));
+    EXPECT_EQ(row["reconnects_24h"], 1);
+    EXPECT_EQ(row["clock_offset_ms"], 1500);
+    EXPECT_EQ(row["clock_offset_at"], at(0));
+    EXPECT_EQ(row["frames_in"], 5400);
+    EXPECT_EQ(row["frames_dropped"], 3);
+    EXPECT_EQ(row["site_id"].is_string(), true);
+  }
+  // A plate read later moves the last frame; a malformed header leaves the offset alone.
+  clock_.advance(std::chrono::seconds(10));
+  Upload read = read_upload("000000000000000000000000000000a5", "01A123BC");
+  read.metadata["read"]["best_time"] = at(-5000);
+  ASSERT_EQ(upload_as(device_, read, "yesterday"), 201);
+  {
+    const auto [body, row] = health();
+    EXPECT_EQ(row["last_record_at"], at(10'000));
+    EXPECT_EQ(row["last_frame_at"], at(-40));  // the read's capture time is older
+    EXPECT_EQ(row["clock_offset_ms"], 1500);
+  }
+  // Silent for more than 3 heartbeats: offline; the rest stays as last known.
+  clock_.advance(std::chrono::seconds(181));
+  {
+    const auto [body, row] = health();
+    EXPECT_EQ(row["online"], false);
+    EXPECT_EQ(row["reconnects_24h"], 1);
+  }
+}
+
+TEST_F(ServerLive, CameraHealthIsForReviewersSupervisorsAndAdminsOnly) {
+  const httplib::Result anon = client()->Get("/api/v1/cameras/health");
+  ASSERT_TRUE(anon);
+  EXPECT_EQ(anon->status, 401);
+  EXPECT_EQ(json::parse(anon->body), (json{{"error", "authentication required"}}));
+  for (const Role role : {Role::investigator, Role::auditor}) {
+    const httplib::Result r =
+        call(*client(), "GET", "/api/v1/cameras/health", login(user(role)).bearer());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << to_string(role);
+  }
+  for (const Role role : {Role::reviewer, Role::supervisor, Role::admin}) {
+    const httplib::Result r =
+        call(*client(), "GET", "/api/v1/cameras/health", login(user(role)).bearer());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << to_string(role);
+  }
 }
 
 TEST_F(ServerLive, UnauthenticatedEventStreamGets401AndNothingElse) {

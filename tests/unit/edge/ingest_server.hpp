@@ -40,6 +40,7 @@ class IngestServer {
     nlohmann::json record;
     std::string record_bytes;  // the record part exactly as received (what is signed)
     std::string signature;     // X-Roadwarden-Signature, "" when absent
+    std::string device_time;   // X-Roadwarden-Device-Time, "" when absent
     std::map<std::string, std::string> files;  // name -> content
     std::map<std::string, std::string> media_types;
   };
@@ -104,6 +105,7 @@ class IngestServer {
     stored.record = record;
     stored.record_bytes = record_part.content;
     stored.signature = req.get_header_value("X-Roadwarden-Signature");
+    stored.device_time = req.get_header_value("X-Roadwarden-Device-Time");
     for (const nlohmann::json& f : record.at("files")) {
       const std::string name = f.at("name");
       if (!req.has_file(name)) return reject(res, "missing part " + name);

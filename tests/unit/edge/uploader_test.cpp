@@ -116,6 +116,7 @@ TEST_F(UploaderTest, UploadsRecordAndDeletesItAfterAcknowledgement) {
   EXPECT_EQ(s.record.at("kind"), "plate_read");
   EXPECT_EQ(s.record.at("violation"), false);
   EXPECT_EQ(s.record.at("created"), to_iso8601(clock_.now()));
+  EXPECT_EQ(s.device_time, to_iso8601(clock_.now()));  // the agent's clock as it sent
   EXPECT_EQ(s.record.at("metadata"), meta);
   ASSERT_EQ(s.record.at("files").size(), 3u);
   for (const EvidenceFile& f : evidence()) {

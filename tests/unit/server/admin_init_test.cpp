@@ -42,7 +42,7 @@ TEST_F(AdminInit, CreatesPrivateKeysDirectoriesConfigAndTheFirstAdmin) {
        {"bind_address", "port", "database", "session_idle_minutes", "session_max_hours",
         "lockout_failures", "lockout_minutes", "non_violation_retention_minutes",
         "violation_retention_days", "rejected_violation_retention_minutes",
-        "purge_interval_seconds", "max_upload_mb", "second_review"})
+        "purge_interval_seconds", "max_upload_mb", "second_review", "camera_heartbeat_seconds"})
     EXPECT_NE(toml.find(std::string("# ") + key + " = "), std::string::npos) << key;
   EXPECT_EQ(load_server_options(data.config()).bind_address, "127.0.0.1");
 

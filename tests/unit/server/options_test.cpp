@@ -52,6 +52,7 @@ rejected_violation_retention_minutes = 1
 purge_interval_seconds = 10
 max_upload_mb = 8
 second_review = true
+camera_heartbeat_seconds = 30
 )"));
   EXPECT_EQ(o.bind_address, "0.0.0.0");
   EXPECT_EQ(o.port, 9443);
@@ -65,6 +66,7 @@ second_review = true
   EXPECT_EQ(o.purge_interval, std::chrono::seconds(10));
   EXPECT_EQ(o.max_upload_bytes, 8u << 20);
   EXPECT_TRUE(o.second_review);
+  EXPECT_EQ(o.camera_heartbeat, std::chrono::seconds(30));
 }
 
 TEST_F(ServerOptionsFile, RejectsUnknownKeyWrongTypeAndOutOfRangeNamingFileAndKey) {

@@ -1,6 +1,7 @@
 // Live view: plate reads, violations and hotlist hits as the server streams them
-// (GET /api/v1/events, server-sent events), newest first; camera health where this role may
-// read the camera list. Degrades to a message when the stream route is absent or refused.
+// (GET /api/v1/events, server-sent events), newest first; camera health
+// (GET /api/v1/cameras/health), kept current by the stream's `camera_health` events.
+// Degrades to a message when the stream route is absent or refused.
 import {api, apiFetch, sessionEnded, ApiError} from '../api.js';
 import {h, message, table, orDash} from '../dom.js';
 
@@ -52,6 +53,27 @@ function describe(type, d) {
   };
 }
 
+const HEALTH_HEADINGS = ['Camera', 'Name', 'Site', 'State', 'Last upload (UTC)', 'Last frame (UTC)',
+  'Last event', 'Reconnects (24 h)', 'Clock offset', 'Frames in / dropped'];
+
+/** A signed clock offset in milliseconds, e.g. "+1985 ms". */
+function offsetText(ms) {
+  if (ms === null || ms === undefined) return '—';
+  return `${ms > 0 ? '+' : ''}${ms} ms`;
+}
+
+/** One camera's row of the health table (a GET /api/v1/cameras/health entry). */
+function healthRow(c) {
+  const attrs = {'data-camera': c.camera, class: c.online ? 'online' : 'offline'};
+  if (c.clock_offset_ms !== null && c.clock_offset_ms !== undefined) attrs['data-offset-ms'] = String(c.clock_offset_ms);
+  const event = c.last_event ? `${c.last_event.event} at ${c.last_event.time}` : null;
+  const frames = c.frames_in === null || c.frames_in === undefined ? null
+    : `${c.frames_in} / ${orDash(c.frames_dropped)}`;
+  return h('tr', attrs, [c.camera, orDash(c.name), orDash(c.site_id), c.online ? 'online' : 'offline',
+    orDash(c.last_record_at), orDash(c.last_frame_at), orDash(event), String(c.reconnects_24h ?? 0),
+    offsetText(c.clock_offset_ms), orDash(frames)].map((t) => h('td', {}, t)));
+}
+
 export async function render(root) {
   const status = h('div', {class: 'status', id: 'live-status'}, message('info', 'Connecting to the event stream…'));
   const tbody = h('tbody', {});
@@ -63,10 +85,15 @@ export async function render(root) {
     h('h2', {}, 'Events'), events, h('h2', {}, 'Cameras'), health);
 
   const controller = new AbortController();
+  let onHealth = () => {};  // set once the health table exists
   const add = (type, raw) => {
     let d;
     try { d = JSON.parse(raw); } catch { return; }
     if (!d || typeof d !== 'object') return;
+    if (type === 'camera_health') {
+      onHealth(d);
+      return;
+    }
     if (type === 'end') {
       status.replaceChildren(message('error', `The stream ended: ${d.reason || 'closed by the server'}.`));
       return;
@@ -117,18 +144,38 @@ export async function render(root) {
     }
   })();
 
-  // Camera health: the camera list (admin) is what this server version exposes.
+  // Camera health (GET /api/v1/cameras/health), each row replaced by the stream's
+  // `camera_health` events as health records arrive.
   try {
-    const {cameras} = await api('GET', '/api/v1/cameras');
-    health.append(cameras.length
-      ? table(['Camera', 'Name', 'Site', 'Active'],
-        cameras.map((c) => [c.id, c.name, c.site_id, c.active ? 'yes' : 'no']), {class: 'cameras'})
-      : message('info', 'No cameras are registered.'),
-    message('info', 'Connection state, last frame, reconnects and clock offset are not ' +
-      'reported by this server version.'));
+    const {cameras, online_window_seconds: windowSeconds} = await api('GET', '/api/v1/cameras/health');
+    if (!cameras.length) {
+      health.append(message('info', 'No cameras are registered.'));
+    } else {
+      const rows = new Map();
+      const hbody = h('tbody', {});
+      for (const c of cameras) {
+        const tr = healthRow(c);
+        rows.set(c.camera, {tr, known: c});
+        hbody.append(tr);
+      }
+      health.append(h('table', {class: 'cameras', id: 'camera-health-table'},
+        h('thead', {}, h('tr', {}, HEALTH_HEADINGS.map((t) => h('th', {scope: 'col'}, t)))), hbody),
+      h('p', {class: 'hint'}, `Online: an upload within the last ${windowSeconds} s (3 heartbeats). ` +
+        'Clock offset: the camera\'s clock minus the server\'s at its latest upload, coarse ' +
+        '(± network latency); positive means the camera is ahead.'));
+      onHealth = (d) => {
+        const entry = rows.get(d.camera);
+        if (!entry) return;  // a camera registered after this page was opened
+        const merged = {...entry.known, ...d};
+        const tr = healthRow(merged);
+        entry.tr.replaceWith(tr);
+        rows.set(d.camera, {tr, known: merged});
+      };
+    }
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) throw e;
-    health.append(message('info', 'Camera health is shown to administrators.'));
+    health.append(message('info', e instanceof ApiError && e.status === 403
+      ? 'Your role does not see camera health.' : `Camera health is unavailable (${e.message}).`));
   }
   return () => controller.abort();
 }
