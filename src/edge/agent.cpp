@@ -1,5 +1,6 @@
 #include "edge/agent.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -148,7 +149,10 @@ struct EdgeAgent::Impl {
   /// Runs the per-pass rules on a pass and spools each violation under its rule's kind
   /// (violation: kept until uploaded). Called on the camera's worker thread.
   void judge_pass(const video::Pass& pass) {
-    const std::int64_t at = pass.read.last_seen.unix_ms;
+    // Clamped to the agent's clock + 1 min: one camera whose clock runs far ahead must not
+    // expire every pending section entry at once.
+    const std::int64_t at =
+        std::min(pass.read.last_seen.unix_ms, clock.now().unix_ms + 60'000);
     std::int64_t seen = latest_capture.load();
     while (at > seen && !latest_capture.compare_exchange_weak(seen, at)) {
     }
