@@ -131,4 +131,41 @@ json CameraHealth::report(const std::vector<store::Camera>& cameras, UtcTime now
   return rows;
 }
 
+bool SiteRulesBoard::observe(const store::IngestedRecord& record) {
+  if (record.kind != "health") return false;
+  const json parsed = json::parse(record.manifest, nullptr, false);
+  if (!parsed.is_object() || !parsed.contains("metadata")) return false;
+  const json& metadata = parsed["metadata"];
+  if (!metadata.is_object() || metadata.value("type", std::string()) != "site_rules") return false;
+  const auto cameras = metadata.find("cameras");
+  std::lock_guard lock(mutex_);
+  const auto it = by_camera_.find(record.camera_id);
+  if (it != by_camera_.end() && it->second.received_at > record.received_at) return true;
+  by_camera_[record.camera_id] =
+      Report{record.received_at, record.created_at,
+             cameras != metadata.end() && cameras->is_array() ? *cameras : json::array()};
+  return true;
+}
+
+json SiteRulesBoard::report(const std::vector<store::Camera>& cameras) const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::pair<std::string, const Report*>> latest;  // site -> camera, report
+  for (const store::Camera& c : cameras) {
+    const auto it = by_camera_.find(c.id);
+    if (it == by_camera_.end()) continue;
+    auto& slot = latest[c.site_id];
+    if (!slot.second || slot.second->received_at < it->second.received_at)
+      slot = {c.id, &it->second};
+  }
+  json sites = json::array();
+  for (const auto& [site, entry] : latest) {
+    sites.push_back({{"site_id", site},
+                     {"camera", entry.first},
+                     {"received_at", to_iso8601(entry.second->received_at)},
+                     {"created_at", to_iso8601(entry.second->created_at)},
+                     {"cameras", entry.second->cameras}});
+  }
+  return sites;
+}
+
 }  // namespace roadwarden::server

@@ -72,4 +72,29 @@ class CameraHealth {
   std::map<std::string, State> cameras_;  // guarded by mutex_
 };
 
+/// The rules in force at each camera as its agent last reported them (a `health` record of
+/// type `site_rules`, spooled by the agent at start; docs/edge-upload.md), for
+/// GET /api/v1/sites/rules. Rules are configured at the edge (site.toml); the server only
+/// shows them. In memory only, like CameraHealth. Thread-safe.
+class SiteRulesBoard {
+ public:
+  /// Keeps `record`'s metadata when it is a `health` record of type `site_rules` (the latest
+  /// by receipt per camera). Returns whether it was one.
+  bool observe(const store::IngestedRecord& record);
+
+  /// One entry per site of `cameras` whose cameras reported rules: the latest report of any
+  /// of its cameras: {site_id, camera (the reporting one), received_at, created_at, cameras
+  /// (the report's per-camera rules, as sent)}. Ordered by site id.
+  [[nodiscard]] nlohmann::json report(const std::vector<store::Camera>& cameras) const;
+
+ private:
+  struct Report {
+    UtcTime received_at;
+    UtcTime created_at;
+    nlohmann::json cameras;
+  };
+  mutable std::mutex mutex_;
+  std::map<std::string, Report> by_camera_;  // guarded by mutex_
+};
+
 }  // namespace roadwarden::server

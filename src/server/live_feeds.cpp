@@ -37,7 +37,9 @@ LiveFeeds::LiveFeeds(const std::filesystem::path& hotlist_file, AuditLog& audit,
 
 void LiveFeeds::on_ingested(const store::IngestedRecord& record,
                             std::optional<UtcTime> device_time) {
-  if (health_.observe(record, device_time))
+  // A rules report counts as an upload for health but is not a health event.
+  const bool rules_report = site_rules_.observe(record);
+  if (health_.observe(record, device_time) && !rules_report)
     events_.publish(LiveEvent{"camera_health", health_.row(record.camera_id, record.received_at).dump()});
   const UtcTime at = record.read_at.value_or(record.created_at);
   if (record.violation) {

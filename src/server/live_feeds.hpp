@@ -52,6 +52,8 @@ class LiveFeeds {
   [[nodiscard]] HotlistService& hotlists() { return hotlists_; }
   /// Per-camera health (GET /api/v1/cameras/health).
   [[nodiscard]] const CameraHealth& camera_health() const { return health_; }
+  /// The rules in force per site as the agents reported them (GET /api/v1/sites/rules).
+  [[nodiscard]] const SiteRulesBoard& site_rules() const { return site_rules_; }
   /// Events for GET /api/v1/events: `violation`, `hotlist_hit` and `camera_health`, data = one
   /// JSON object.
   [[nodiscard]] EventHub& events() { return events_; }
@@ -62,6 +64,7 @@ class LiveFeeds {
   AuditLog& audit_;
   HotlistService hotlists_;
   CameraHealth health_;
+  SiteRulesBoard site_rules_;
   EventHub events_{kMaxEventStreams, kQueueCapacity};
   EventHub boards_{kMaxBoardStreams, kQueueCapacity};
 };

@@ -228,6 +228,12 @@ void register_live_routes(Router& router, ServerContext& context, AuditLog& audi
                        {"online_window_seconds", live.camera_health().online_window().count()}});
              });
 
+  router.add("GET", "/api/v1/sites/rules", "/api/v1/sites/rules",
+             AccessRule::people({Role::supervisor, Role::admin, Role::auditor}),
+             [&context, &live](const httplib::Request&, httplib::Response& res, const Caller&) {
+               answer(res, 200, {{"sites", live.site_rules().report(context.store.cameras())}});
+             });
+
   router.add(
       "GET", "/api/v1/events", "/api/v1/events",
       AccessRule::people({Role::reviewer, Role::supervisor}),

@@ -342,9 +342,15 @@ test('the auditor sees that search in the audit log, with an intact chain', asyn
 });
 
 test('an admin administers users and cameras but cannot reach plate searches', async () => {
+  // cam-01's agent reports the rules in force at its start (a site_rules record).
+  await server.upload(dev1, healthRecord('cam-01', {type: 'site_rules', cameras: [{camera: 'cam-01',
+    rules: [{kind: 'red_light', approach: 'north', config_hash: 'ab12cd34ef56'.repeat(5) + 'abcd',
+      config: {grace_ms: 200}}]}]}), []);
   const page = await newPage();
   await login(page, server.root);
   await page.waitForSelector('#users');
+  await page.waitForSelector('#rules-in-force');
+  assert.match(await page.textContent('#rules-in-force'), /site-1.*cam-01.*red_light.*north.*ab12cd34ef56.*grace_ms/s);
   const nav = await page.textContent('#nav');
   assert.ok(!/Search|Review|Audit/.test(nav), nav);
   assert.match(await page.textContent('#users'), /ivan.*investigator/s);

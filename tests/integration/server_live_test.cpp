@@ -464,6 +464,55 @@ TEST_F(ServerLive, CameraHealthIsForReviewersSupervisorsAndAdminsOnly) {
   }
 }
 
+TEST_F(ServerLive, SiteRulesShowTheLatestReportPerSite) {
+  const TestSession auditor = login(user(Role::auditor));
+  const auto rules = [&](const TestSession& s) {
+    const httplib::Result r = call(*client(), "GET", "/api/v1/sites/rules", s.bearer());
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r ? r->status : 0, 200);
+    return json::parse(r ? r->body : "{}");
+  };
+  EXPECT_EQ(rules(auditor), (json{{"sites", json::array()}}));
+  const json red_light{{"kind", "red_light"}, {"id", "north"}, {"config_hash", std::string(64, 'a')},
+                       {"config", {{"grace_ms", 200}}}};
+  const json curfew{{"kind", "curfew"}, {"id", "night-trucks"}, {"config_hash", std::string(64, 'b')},
+                    {"config", {{"from", "23:00"}}}};
+  json first{{"type", "site_rules"}, {"site", "site-1"},
+             {"cameras", json::array({{{"camera", "cam-1"}, {"rules", json::array({red_light})}}})}};
+  ASSERT_EQ(upload_as(device_, health_upload("000000000000000000000000000000b1", first)), 201);
+  clock_.advance(std::chrono::seconds(5));
+  json second = first;  // the agent restarted with a curfew added
+  second["cameras"][0]["rules"].push_back(curfew);
+  ASSERT_EQ(upload_as(device_, health_upload("000000000000000000000000000000b2", second)), 201);
+
+  const json body = rules(auditor);
+  ASSERT_EQ(body["sites"].size(), 1u) << body.dump();
+  const json& site = body["sites"][0];
+  EXPECT_EQ(site["camera"], "cam-1");
+  EXPECT_EQ(site["received_at"], to_iso8601(clock_.now()));
+  EXPECT_EQ(site["cameras"], second["cameras"]);
+  EXPECT_EQ(rules(login(user(Role::supervisor)))["sites"], body["sites"]);
+  // Not a health event: the camera's health has no event from it, but it was an upload.
+  const httplib::Result health =
+      call(*client(), "GET", "/api/v1/cameras/health", login(user(Role::admin)).bearer());
+  ASSERT_TRUE(health);
+  for (const json& row : json::parse(health->body)["cameras"]) {
+    if (row["camera"] != "cam-1") continue;
+    EXPECT_TRUE(row["last_event"].is_null());
+    EXPECT_EQ(row["online"], true);
+  }
+
+  const httplib::Result anon = client()->Get("/api/v1/sites/rules");
+  ASSERT_TRUE(anon);
+  EXPECT_EQ(anon->status, 401);
+  for (const Role role : {Role::reviewer, Role::investigator}) {
+    const httplib::Result r =
+        call(*client(), "GET", "/api/v1/sites/rules", login(user(role)).bearer());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403) << to_string(role);
+  }
+}
+
 TEST_F(ServerLive, UnauthenticatedEventStreamGets401AndNothingElse) {
   auto stream = std::make_unique<StreamReader>(client(), "/api/v1/events", httplib::Headers{});
   ASSERT_TRUE(stream->wait_finished());

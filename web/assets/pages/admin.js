@@ -1,4 +1,5 @@
-// Administration (admin): users and roles, sites, cameras and device enrolment, hotlists when
+// Administration (admin): users and roles, sites, cameras and device enrolment, the rules in
+// force as the agents report them (GET /api/v1/sites/rules), hotlists when
 // the server has them. An admin sees no plate data. One-time secrets (new passwords, TOTP
 // secrets, device keys) are shown once and never kept by the console.
 import {api, apiText, ApiError} from '../api.js';
@@ -36,10 +37,11 @@ export async function render(root) {
   const cameras = h('div', {id: 'admin-cameras'});
   const devices = h('div', {id: 'admin-devices'});
   const hotlists = h('div', {id: 'admin-hotlists'});
+  const rules = h('div', {id: 'admin-rules'});
   root.append(h('h1', {id: 'page-title'}, 'Administration'), status, secrets,
     h('h2', {}, 'Users and roles'), users, h('h2', {}, 'Sites'), sites,
     h('h2', {}, 'Cameras'), cameras, h('h2', {}, 'Devices (camera agents)'), devices,
-    h('h2', {}, 'Hotlists'), hotlists);
+    h('h2', {}, 'Rules in force'), rules, h('h2', {}, 'Hotlists'), hotlists);
 
   const act = async (what, fn) => {
     try {
@@ -132,7 +134,37 @@ export async function render(root) {
   }
 
   await refresh();
+  await showRules();
   await showHotlists();
+
+  // Rules are configured at the edge (site.toml); each agent reports them at start and the
+  // server shows the latest report per site (GET /api/v1/sites/rules). Nothing to edit here.
+  async function showRules() {
+    let sitesRules;
+    try {
+      ({sites: sitesRules} = await api('GET', '/api/v1/sites/rules'));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) throw e;
+      rules.replaceChildren(message('info', `Rules in force are unavailable (${e.message}).`));
+      return;
+    }
+    const rows = [];
+    for (const site of sitesRules) {
+      for (const cam of Array.isArray(site.cameras) ? site.cameras : []) {
+        for (const r of Array.isArray(cam.rules) ? cam.rules : []) {
+          rows.push([site.site_id, orDash(cam.camera), orDash(r.kind), orDash(r.id ?? r.approach),
+            String(r.config_hash || '').slice(0, 12) || '—',
+            r.config === undefined ? '—' : JSON.stringify(r.config), `${site.received_at} (from ${site.camera})`]);
+        }
+      }
+    }
+    rules.replaceChildren(rows.length
+      ? table(['Site', 'Camera', 'Rule', 'Id / approach', 'Config hash', 'Configuration', 'Reported'],
+        rows, {id: 'rules-in-force'})
+      : message('info', 'No camera agent has reported its rules yet.'),
+    h('p', {class: 'hint'}, 'Rules are set in each site\'s site.toml at the edge; an agent reports ' +
+      'them when it starts. The console cannot change them.'));
+  }
 
   async function showHotlists() {
     let summary;
