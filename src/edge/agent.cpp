@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/errors.hpp"
@@ -22,6 +25,8 @@
 
 namespace roadwarden::edge {
 namespace {
+
+using nlohmann::json;
 
 UtcTime file_mtime(const std::filesystem::path& path) {
   std::error_code ec;
@@ -72,6 +77,8 @@ struct EdgeAgent::Impl {
   std::atomic<std::int64_t> latest_capture{0};
   std::vector<std::unique_ptr<CameraPipeline>> cameras;
   std::uint64_t purged = 0;  // touched by run()'s thread only
+  std::mutex health_mutex;
+  std::map<std::string, std::uint64_t> reconnects;  // per camera; guarded by health_mutex
   std::atomic<bool> alarm{false};
 
   std::mutex mutex;
@@ -111,6 +118,10 @@ struct EdgeAgent::Impl {
     spdlog::log(
         e.kind == video::HealthEvent::Kind::lost ? spdlog::level::warn : spdlog::level::info,
         "camera {}: {} {} {}", camera, video::to_string(e.kind), e.source, e.detail);
+    if (e.kind == video::HealthEvent::Kind::reconnected) {
+      const std::lock_guard lock(health_mutex);
+      ++reconnects[camera];
+    }
     // One record per outage: the first failed attempt and the reconnection, not every retry.
     if (e.kind == video::HealthEvent::Kind::lost && e.attempt > 1) return;
     try {
@@ -172,6 +183,74 @@ struct EdgeAgent::Impl {
   /// Drops section-speed entries older than their maximum transit (each logged by the engine).
   void expire_rules() {
     if (rules && latest_capture.load() > 0) (void)rules->expire(UtcTime{latest_capture.load()});
+  }
+
+  /// Spools each camera's heartbeat (docs/edge-upload.md, `camera_heartbeat`).
+  void spool_heartbeats() {
+    for (const auto& cam : cameras) {
+      const CameraStats st = cam->stats();
+      json beat = {{"type", "camera_heartbeat"},
+                   {"site", config.site_id},
+                   {"camera", cam->config().id},
+                   {"time", to_iso8601(clock.now())},
+                   {"frames_in", st.frames_in},
+                   {"frames_dropped", st.frames_dropped}};
+      if (st.last_frame_ms > 0) beat["last_frame_at"] = to_iso8601(UtcTime{st.last_frame_ms});
+      {
+        const std::lock_guard lock(health_mutex);
+        const auto it = reconnects.find(cam->config().id);
+        beat["reconnects"] = it == reconnects.end() ? 0 : it->second;
+      }
+      try {
+        spool->put("health", std::move(beat), {}, false);
+      } catch (const std::exception& ex) {
+        spdlog::error("camera {}: heartbeat not spooled: {}", cam->config().id, ex.what());
+      }
+    }
+    check_alarm();
+  }
+
+  /// Spools the rules in force once at start (docs/edge-upload.md, `site_rules`): per camera,
+  /// each rule's kind, id or approach, configuration hash and configuration.
+  void spool_site_rules() {
+    std::map<std::string, json> per_camera;
+    for (const CameraConfig& cam : config.cameras) {
+      json& rules_of = per_camera[cam.id] = json::array();
+      for (const RedLightApproachConfig& a : cam.red_light) {
+        const rules::RedLightRule rule(a.options);
+        rules_of.push_back({{"kind", "red_light"},
+                            {"approach", a.options.approach_id},
+                            {"config_hash", rule.config_hash()},
+                            {"config", json::parse(rule.canonical_config())}});
+      }
+    }
+    if (rules) {
+      for (const PassRuleEngine::RuleInForce& r : rules->rules_in_force()) {
+        for (const std::string& camera : r.cameras) {
+          per_camera[camera].push_back({{"kind", r.kind},
+                                        {"id", r.id},
+                                        {"config_hash", r.config_hash},
+                                        {"config", r.config}});
+        }
+      }
+    }
+    json list = json::array();
+    bool any = false;
+    for (auto& [camera, rules_of] : per_camera) {
+      any = any || !rules_of.empty();
+      list.push_back({{"camera", camera}, {"rules", std::move(rules_of)}});
+    }
+    if (!any) return;
+    try {
+      spool->put("health",
+                 {{"type", "site_rules"},
+                  {"site", config.site_id},
+                  {"time", to_iso8601(clock.now())},
+                  {"cameras", std::move(list)}},
+                 {}, false);
+    } catch (const std::exception& ex) {
+      spdlog::error("site rules report not spooled: {}", ex.what());
+    }
   }
 
   void spool_pass(video::Pass&& pass) {
@@ -272,6 +351,9 @@ AgentSummary EdgeAgent::run() {
     spdlog::info("signal phases: {}", s.signal->describe());
     s.signal->start();
   }
+  s.spool_site_rules();
+  const auto heartbeat = std::chrono::seconds(s.config.heartbeat_seconds);
+  auto next_heartbeat = std::chrono::steady_clock::now() + heartbeat;
   s.running = static_cast<int>(s.cameras.size());
   std::vector<std::jthread> waiters;
   for (auto& cam : s.cameras) {
@@ -291,8 +373,16 @@ AgentSummary EdgeAgent::run() {
   for (;;) {
     {
       std::unique_lock lock(s.mutex);
-      s.wake.wait_for(lock, std::chrono::seconds(10),
-                      [&] { return s.stopping || s.running.load() == 0; });
+      auto wait = std::chrono::steady_clock::duration(std::chrono::seconds(10));
+      if (heartbeat.count() > 0)
+        wait = std::min(wait, std::max<std::chrono::steady_clock::duration>(
+                                  std::chrono::steady_clock::duration::zero(),
+                                  next_heartbeat - std::chrono::steady_clock::now()));
+      s.wake.wait_for(lock, wait, [&] { return s.stopping || s.running.load() == 0; });
+    }
+    if (heartbeat.count() > 0 && std::chrono::steady_clock::now() >= next_heartbeat) {
+      s.spool_heartbeats();
+      next_heartbeat = std::chrono::steady_clock::now() + heartbeat;
     }
     s.purged += static_cast<std::uint64_t>(s.spool->purge_expired(s.clock.now()));
     s.expire_rules();

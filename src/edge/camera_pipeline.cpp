@@ -121,8 +121,8 @@ void CameraPipeline::join() {
 }
 
 CameraStats CameraPipeline::stats() const {
-  return {frames_in_.load(), queue_.dropped(),   frames_read_.load(), passes_.load(),
-          errors_.load(),    violations_.load(), undecidable_.load()};
+  return {frames_in_.load(), queue_.dropped(),   frames_read_.load(),  passes_.load(),
+          errors_.load(),    violations_.load(), undecidable_.load(), last_frame_ms_.load()};
 }
 
 void CameraPipeline::read_loop() {
@@ -130,6 +130,7 @@ void CameraPipeline::read_loop() {
   try {
     while (std::optional<video::Frame> frame = source_->next()) {
       ++frames_in_;
+      last_frame_ms_ = frame->capture_time.unix_ms;
       if (!queue_.push(std::move(*frame), drop)) break;
     }
   } catch (const std::exception& e) {

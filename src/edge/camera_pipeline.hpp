@@ -76,6 +76,8 @@ struct CameraStats {
   std::uint64_t errors = 0;          ///< frames or passes that failed (logged)
   std::uint64_t violations = 0;      ///< red-light violation packages handed on
   std::uint64_t undecidable = 0;     ///< red-light decisions that were undecidable (logged)
+  /// Capture time of the latest frame from the source, UTC ms; 0 before the first.
+  std::int64_t last_frame_ms = 0;
 };
 
 /// Receives each finished pass on the camera's worker thread. May throw: the error is logged
@@ -120,6 +122,7 @@ class CameraPipeline {
   std::unique_ptr<RedLightCamera> red_light_;  // worker thread only
   BoundedQueue<video::Frame> queue_;
   std::atomic<std::uint64_t> frames_in_{0};
+  std::atomic<std::int64_t> last_frame_ms_{0};
   std::atomic<std::uint64_t> frames_read_{0};
   std::atomic<std::uint64_t> passes_{0};
   std::atomic<std::uint64_t> errors_{0};

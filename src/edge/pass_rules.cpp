@@ -648,6 +648,27 @@ PassRuleEngine::PassRuleEngine(PassRulesConfig config, PassRuleContext context,
 
 PassRuleEngine::~PassRuleEngine() = default;
 
+std::vector<PassRuleEngine::RuleInForce> PassRuleEngine::rules_in_force() const {
+  std::vector<RuleInForce> out;
+  for (std::size_t i = 0; i < config_.curfews.size(); ++i) {
+    const rules::CurfewOptions& o = config_.curfews[i].options;
+    out.push_back({"curfew", o.rule_id, o.cameras, curfew_hashes_[i],
+                   curfew_config_json(config_.curfews[i])});
+  }
+  const std::lock_guard lock(mutex_);
+  for (const std::unique_ptr<Section>& s : sections_) {
+    const rules::SectionSpeedOptions& o = s->config.options;
+    out.push_back({"section_speed", o.section_id, {o.entry_camera, o.exit_camera}, s->hash,
+                   s->config_json});
+  }
+  if (config_.seatbelt) {
+    out.push_back({"seatbelt", "seatbelt", config_.seatbelt->cameras, seatbelt_hash_,
+                   seatbelt_config_json(*config_.seatbelt,
+                                        classifier_ ? classifier_->name() : "")});
+  }
+  return out;
+}
+
 std::vector<ViolationRecord> PassRuleEngine::on_pass(const std::string& camera,
                                                      const video::Pass& pass) {
   if (pass.best_frame.empty() || pass.best_frame.type() != CV_8UC3)

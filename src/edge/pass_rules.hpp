@@ -191,6 +191,18 @@ class PassRuleEngine {
   /// A copy of the counters.
   [[nodiscard]] PassRuleStats stats() const;
 
+  /// One configured rule as it is in force: what the agent reports to the server at start
+  /// (docs/edge-upload.md, `site_rules`).
+  struct RuleInForce {
+    std::string kind;                  ///< "curfew", "section_speed" or "seatbelt"
+    std::string id;                    ///< zone / section id; "seatbelt"
+    std::vector<std::string> cameras;  ///< the cameras it judges
+    std::string config_hash;           ///< the hash recorded in every decision (64 hex)
+    nlohmann::json config;             ///< the configuration that hash is of
+  };
+  /// Every configured rule, in configuration order (curfews, sections, seatbelt).
+  [[nodiscard]] std::vector<RuleInForce> rules_in_force() const;
+
  private:
   struct Section;
 

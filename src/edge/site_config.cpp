@@ -307,6 +307,11 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
     t.integer("jpeg_quality", c.jpeg_quality, 50, 100);
     t.reject_unknown();
   }
+  if (const toml::value* v = top.get("health")) {
+    Table t(*v, file, "health");
+    t.integer("heartbeat_seconds", c.heartbeat_seconds, 0, 3600);
+    t.reject_unknown();
+  }
   if (const toml::value* v = top.get("upload")) {
     Table t(*v, file, "upload");
     UploadConfig u;

@@ -114,6 +114,10 @@ struct SiteConfig {
   bool blur_outside_vehicle = false;
   /// JPEG quality of stored frames and plate crops, 50..100; default 90.
   int jpeg_quality = 90;
+  /// Every this many seconds each camera's heartbeat (frames, last frame time, reconnects) is
+  /// spooled as a `camera_heartbeat` health record, so the server shows an idle camera as
+  /// online (docs/edge-upload.md); 0..3600, 0 = off; default 60 (the [health] table).
+  int heartbeat_seconds = 60;
   /// Upload target; absent = reads stay in the spool (store-and-forward without a server).
   std::optional<UploadConfig> upload;
   std::vector<CameraConfig> cameras;

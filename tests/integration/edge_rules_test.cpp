@@ -130,6 +130,42 @@ TEST_F(EdgeRulesTest, ListedVehicleAtNightInTashkentIsACurfewViolation) {
   EXPECT_TRUE(frame_seen);
 }
 
+TEST_F(EdgeRulesTest, AgentReportsItsRulesInForceAndCameraHeartbeats) {
+  (void)roadwarden::testing::write_traffic_clip(clip(60, 0), dir_ / "clip.mp4");
+  // Paced like a live camera (2.4 s) with a heartbeat every second.
+  std::string toml = curfew_site("2026-11-29T12:00:00Z");
+  toml.replace(toml.find("start_time"), 0, "realtime = true\n");
+  toml += "[health]\nheartbeat_seconds = 1\n";
+  (void)run_agent(toml);
+  int rules_reports = 0, heartbeats = 0;
+  for (const SpoolEntry& e : spooled()) {
+    if (e.kind != "health") continue;
+    const json& m = e.metadata;
+    if (m["type"] == "site_rules") {
+      ++rules_reports;
+      EXPECT_EQ(m["site"], "night-site");
+      ASSERT_EQ(m["cameras"].size(), 1u) << m.dump();
+      EXPECT_EQ(m["cameras"][0]["camera"], "cam-1");
+      ASSERT_EQ(m["cameras"][0]["rules"].size(), 1u) << m.dump();
+      const json& r = m["cameras"][0]["rules"][0];
+      EXPECT_EQ(r["kind"], "curfew");
+      EXPECT_EQ(r["id"], "centre-night");
+      EXPECT_EQ(r["config_hash"].get<std::string>().size(), 64u);
+      EXPECT_TRUE(r["config"].is_object());
+    }
+    if (m["type"] == "camera_heartbeat") {
+      ++heartbeats;
+      EXPECT_EQ(m["camera"], "cam-1");
+      EXPECT_EQ(m["reconnects"], 0);
+      if (m["frames_in"].get<int>() > 0) {
+        EXPECT_TRUE(m.contains("last_frame_at")) << m.dump();
+      }
+    }
+  }
+  EXPECT_EQ(rules_reports, 1);
+  EXPECT_GE(heartbeats, 1) << log_;
+}
+
 TEST_F(EdgeRulesTest, SameVehicleInTheAfternoonIsNoCurfewViolation) {
   (void)roadwarden::testing::write_traffic_clip(clip(60, 0), dir_ / "clip.mp4");
   // 12:00 UTC = 17:00 in Tashkent.
