@@ -14,6 +14,7 @@
 #include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
 #include "crypto/crypto.hpp"
+#include "edge/toml_table.hpp"
 #include "evidence/data_bar.hpp"
 #include "evidence/plate_read_package.hpp"
 
@@ -24,113 +25,11 @@ using nlohmann::json;
 
 // ---- TOML reading ----------------------------------------------------------------------
 
-/// Reads the keys of one TOML table, remembering which were used so that the rest can be
-/// rejected as unknown. Every error names the file and the dotted key (the style of
-/// site_config.cpp).
-class Table {
+/// A site.toml table whose unknown keys point to docs/violation-rules.md.
+class Table : public TomlTable {
  public:
   Table(const toml::value& value, std::string file, std::string prefix)
-      : file_(std::move(file)), prefix_(std::move(prefix)) {
-    if (!value.is_table()) fail_at(prefix_, "must be a table");
-    table_ = &value.as_table();
-  }
-
-  [[noreturn]] void fail_at(const std::string& key, const std::string& why) const {
-    throw InvalidInput(fmt::format("{}: {}: {}", file_, key, why));
-  }
-  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    fail_at(name(key), why);
-  }
-  [[nodiscard]] std::string name(const std::string& key) const {
-    return prefix_.empty() ? key : prefix_ + "." + key;
-  }
-  [[nodiscard]] const std::string& file() const { return file_; }
-  [[nodiscard]] const std::string& prefix() const { return prefix_; }
-
-  [[nodiscard]] const toml::value* get(const std::string& key) {
-    used_.insert(key);
-    const auto it = table_->find(key);
-    return it == table_->end() ? nullptr : &it->second;
-  }
-
-  void string(const std::string& key, std::string& out, bool required = false) {
-    const toml::value* v = get(key);
-    if (!v) {
-      if (required) fail(key, "is required");
-      return;
-    }
-    if (!v->is_string()) fail(key, "must be a string");
-    out = v->as_string().str;
-    if (out.empty()) fail(key, "must not be empty");
-  }
-  void strings(const std::string& key, std::vector<std::string>& out, bool required = false) {
-    const toml::value* v = get(key);
-    if (!v) {
-      if (required) fail(key, "is required");
-      return;
-    }
-    if (!v->is_array()) fail(key, "must be an array of strings");
-    out.clear();
-    for (const toml::value& item : v->as_array()) {
-      if (!item.is_string()) fail(key, "must be an array of strings");
-      out.push_back(item.as_string().str);
-    }
-    if (required && out.empty()) fail(key, "must not be empty");
-  }
-  template <typename Int>
-  void integer(const std::string& key, Int& out, long long lo, long long hi,
-               bool required = false) {
-    const toml::value* v = get(key);
-    if (!v) {
-      if (required) fail(key, "is required");
-      return;
-    }
-    if (!v->is_integer()) fail(key, "must be an integer");
-    const long long x = v->as_integer();
-    if (x < lo || x > hi) fail(key, fmt::format("must be in {}..{}, got {}", lo, hi, x));
-    out = static_cast<Int>(x);
-  }
-  /// A number in [lo, hi], or (lo, hi] when `open_low`.
-  void number(const std::string& key, double& out, double lo, double hi, bool required = false,
-              bool open_low = false) {
-    const toml::value* v = get(key);
-    if (!v) {
-      if (required) fail(key, "is required");
-      return;
-    }
-    double x = 0;
-    if (v->is_floating())
-      x = v->as_floating();
-    else if (v->is_integer())
-      x = static_cast<double>(v->as_integer());
-    else
-      fail(key, "must be a number");
-    const bool low_ok = open_low ? x > lo : x >= lo;
-    if (!(low_ok && x <= hi))
-      fail(key, fmt::format("must be in {}{}, {}], got {}", open_low ? "(" : "[", lo, hi, x));
-    out = x;
-  }
-  void path(const std::string& key, std::filesystem::path& out, const std::filesystem::path& base,
-            bool required = false) {
-    std::string s;
-    string(key, s, required);
-    if (s.empty()) return;
-    const std::filesystem::path p(s);
-    out = p.is_absolute() ? p : base / p;
-  }
-  /// Rejects every key that no reader asked for.
-  void reject_unknown() const {
-    for (const auto& [key, value] : *table_) {
-      if (!used_.count(key))
-        fail(key, "unknown key (see docs/violation-rules.md for every option)");
-    }
-  }
-
- private:
-  const toml::table* table_ = nullptr;
-  std::string file_;
-  std::string prefix_;
-  std::set<std::string> used_;
+      : TomlTable(value, std::move(file), std::move(prefix), "docs/violation-rules.md") {}
 };
 
 /// Runs `f`; a roadwarden error it throws is rethrown with the same kind, its message

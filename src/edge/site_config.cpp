@@ -12,99 +12,12 @@
 
 #include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
+#include "edge/toml_table.hpp"
 
 namespace roadwarden::edge {
 namespace {
 
-/// Reads the keys of one TOML table, remembering which were used so that the rest can be
-/// rejected as unknown. Every error names the file and the dotted key.
-class Table {
- public:
-  Table(const toml::value& value, std::string file, std::string prefix)
-      : file_(std::move(file)), prefix_(std::move(prefix)) {
-    if (!value.is_table()) fail_at(prefix_.empty() ? "(top level)" : prefix_, "must be a table");
-    table_ = &value.as_table();
-  }
-
-  [[noreturn]] void fail_at(const std::string& key, const std::string& why) const {
-    throw InvalidInput(fmt::format("{}: {}: {}", file_, key, why));
-  }
-  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
-    fail_at(name(key), why);
-  }
-  [[nodiscard]] const std::string& prefix() const { return prefix_; }
-  [[nodiscard]] std::string name(const std::string& key) const {
-    return prefix_.empty() ? key : prefix_ + "." + key;
-  }
-
-  [[nodiscard]] const toml::value* get(const std::string& key) {
-    used_.insert(key);
-    const auto it = table_->find(key);
-    return it == table_->end() ? nullptr : &it->second;
-  }
-  [[nodiscard]] bool has(const std::string& key) const { return table_->count(key) > 0; }
-
-  void string(const std::string& key, std::string& out, bool required = false) {
-    const toml::value* v = get(key);
-    if (!v) {
-      if (required) fail(key, "is required");
-      return;
-    }
-    if (!v->is_string()) fail(key, "must be a string");
-    out = v->as_string().str;
-  }
-  void boolean(const std::string& key, bool& out) {
-    const toml::value* v = get(key);
-    if (!v) return;
-    if (!v->is_boolean()) fail(key, "must be true or false");
-    out = v->as_boolean();
-  }
-  template <typename Int>
-  void integer(const std::string& key, Int& out, long long lo, long long hi) {
-    const toml::value* v = get(key);
-    if (!v) return;
-    if (!v->is_integer()) fail(key, "must be an integer");
-    const long long x = v->as_integer();
-    if (x < lo || x > hi) fail(key, fmt::format("must be in {}..{}, got {}", lo, hi, x));
-    out = static_cast<Int>(x);
-  }
-  void number(const std::string& key, double& out, double lo, double hi) {
-    const toml::value* v = get(key);
-    if (!v) return;
-    double x = 0;
-    if (v->is_floating())
-      x = v->as_floating();
-    else if (v->is_integer())
-      x = static_cast<double>(v->as_integer());
-    else
-      fail(key, "must be a number");
-    if (!(x >= lo && x <= hi)) fail(key, fmt::format("must be in [{}, {}], got {}", lo, hi, x));
-    out = x;
-  }
-  void path(const std::string& key, std::filesystem::path& out, const std::filesystem::path& base,
-            bool required = false) {
-    std::string s;
-    string(key, s, required);
-    if (s.empty()) {
-      if (required || has(key)) fail(key, "must not be empty");
-      return;
-    }
-    const std::filesystem::path p(s);
-    out = p.is_absolute() ? p : base / p;
-  }
-  /// Rejects every key that no reader asked for.
-  void reject_unknown() const {
-    for (const auto& [key, value] : *table_) {
-      if (!used_.count(key)) fail(key, "unknown key (see examples/site.toml for every option)");
-    }
-  }
-
- private:
-  const toml::table* table_ = nullptr;
-  std::string file_;
-  std::string prefix_;
-  std::set<std::string> used_;
-};
+using Table = TomlTable;
 
 bool valid_id(const std::string& id) {
   static const std::regex re("[A-Za-z0-9_.-]{1,64}");
