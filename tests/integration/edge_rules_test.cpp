@@ -25,20 +25,7 @@ using nlohmann::json;
 /// `frames` frames at 25 fps; the car with plate 01A123BC is in view from `first_frame` for
 /// 60 frames (2.4 s), approaching the camera.
 roadwarden::testing::TrafficClipSpec clip(int frames, int first_frame) {
-  roadwarden::testing::TrafficClipSpec spec;
-  spec.size = {1280, 720};
-  spec.frames = frames;
-  spec.seed = 4;
-  roadwarden::testing::VehicleSpec car;
-  car.text = "01 A 123 BC";
-  car.first_frame = first_frame;
-  car.frames = 60;
-  car.start = {560, 330};
-  car.velocity = {0.5, 3.0};
-  car.plate_height = 38;
-  car.growth = 1.007;
-  spec.vehicles.push_back(car);
-  return spec;
+  return roadwarden::testing::one_car_approaching_clip(frames, first_frame);
 }
 
 class EdgeRulesTest : public ::testing::Test {

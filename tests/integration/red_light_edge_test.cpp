@@ -26,22 +26,10 @@ using nlohmann::json;
 
 constexpr std::int64_t kStart = 1'795'953'600'000;  // 2026-11-29T12:00:00Z, the clip's start
 
-/// One car approaching in the middle lane for 60 frames (2.4 s at 25 fps); the bottom of its
-/// plate moves from y ≈ 349 to ≈ 536 px, crossing y = 420 at about 0.9 s.
+/// One car approaching in the middle lane for 60 frames (2.4 s at 25 fps); its plate crosses
+/// y = 420 at about 0.9 s.
 roadwarden::testing::TrafficClipSpec clip() {
-  roadwarden::testing::TrafficClipSpec spec;
-  spec.size = {1280, 720};
-  spec.frames = 60;
-  spec.seed = 4;
-  roadwarden::testing::VehicleSpec car;
-  car.text = "01 A 123 BC";
-  car.frames = 60;
-  car.start = {560, 330};
-  car.velocity = {0.5, 3.0};
-  car.plate_height = 38;
-  car.growth = 1.007;
-  spec.vehicles.push_back(car);
-  return spec;
+  return roadwarden::testing::one_car_approaching_clip();
 }
 
 class RedLightEdgeTest : public ::testing::Test {

@@ -89,19 +89,7 @@ class Api {
 
 /// One car with plate 01A123BC approaching the camera over 60 frames (readable plate).
 roadwarden::testing::TrafficClipSpec one_car_clip() {
-  roadwarden::testing::TrafficClipSpec spec;
-  spec.size = {1280, 720};
-  spec.frames = 60;
-  spec.seed = 4;
-  roadwarden::testing::VehicleSpec car;
-  car.text = "01 A 123 BC";
-  car.frames = 60;
-  car.start = {560, 330};
-  car.velocity = {0.5, 3.0};
-  car.plate_height = 38;
-  car.growth = 1.007;
-  spec.vehicles.push_back(car);
-  return spec;
+  return roadwarden::testing::one_car_approaching_clip();
 }
 
 /// A person created through the admin API: their one-time credentials.

@@ -314,6 +314,23 @@ cv::Mat TrafficRenderer::frame(int index) const {
       static_cast<std::uint64_t>(spec_.seed) * 1000003ULL + static_cast<std::uint64_t>(index));
 }
 
+TrafficClipSpec one_car_approaching_clip(int frames, int first_frame) {
+  TrafficClipSpec spec;
+  spec.size = {1280, 720};
+  spec.frames = frames;
+  spec.seed = 4;
+  VehicleSpec car;
+  car.text = "01 A 123 BC";
+  car.first_frame = first_frame;
+  car.frames = 60;
+  car.start = {560, 330};
+  car.velocity = {0.5, 3.0};
+  car.plate_height = 38;
+  car.growth = 1.007;
+  spec.vehicles.push_back(car);
+  return spec;
+}
+
 ClipTruth write_traffic_clip(const TrafficClipSpec& spec, const std::filesystem::path& mp4) {
   const TrafficRenderer renderer(spec);
   cv::VideoWriter writer = open_writer(mp4, spec.fps, spec.size);

@@ -118,6 +118,12 @@ class TrafficRenderer {
   ClipTruth truth_;
 };
 
+/// The clip several end-to-end tests share: 1280×720 at 25 fps, `frames` frames, one car with
+/// plate "01 A 123 BC" (Uzbek private format) in view from `first_frame` for 60 frames (2.4 s),
+/// approaching the camera in the middle lane: the bottom of its plate moves from y ≈ 349 to
+/// ≈ 536 px (so a stop line at y = 420 is crossed about 0.9 s after it appears).
+[[nodiscard]] TrafficClipSpec one_car_approaching_clip(int frames = 60, int first_frame = 0);
+
 /// Writes the clip to `mp4` (FFmpeg 'mp4v' at spec.fps) and returns its truth.
 /// Throws std::runtime_error when the writer cannot be opened.
 ClipTruth write_traffic_clip(const TrafficClipSpec& spec, const std::filesystem::path& mp4);
