@@ -181,7 +181,8 @@ class Synth:
 
     RETRY_S = 600.0
 
-    def __init__(self, log) -> None:
+    def __init__(self, log, kind_weights=()) -> None:
+        self.kind_weights = list(kind_weights)  # [(kind, weight)]; empty: the generator's own
         self.mod = None
         self.log = log
         self.failures = 0
@@ -215,7 +216,11 @@ class Synth:
         if self.mod is None:
             return img, quad
         try:
-            plate = self.mod.render_plate(rng)
+            kind = None
+            if self.kind_weights:
+                kinds, w = zip(*self.kind_weights)
+                kind = kinds[int(rng.choice(len(kinds), p=np.array(w) / sum(w)))]
+            plate = self.mod.render_plate(rng, kind)
             out, new_q = self.mod.paste_into_scene(rng, img, quad.copy(), plate)
             new_q = np.asarray(new_q, np.float32).reshape(4, 2)
             if out.shape == img.shape and out.dtype == np.uint8 and np.isfinite(new_q).all():
@@ -269,7 +274,9 @@ def gaussian_targets(quads: np.ndarray, out_h: int, out_w: int):
 
 
 class TrainData:
-    def __init__(self, groups: list[dict], seed: int, log, synth_p: float = 0.3) -> None:
+    def __init__(self, groups: list[dict], seed: int, log, synth_p: float = 0.3,
+                 kind_weights=(), big_roll_p: float = 0.25) -> None:
+        self.big_roll_p = big_roll_p
         self.groups = groups
         # Decoded once and kept in memory (about 1.5 GB): decoding per sample costs more
         # than the augmentation.
@@ -282,7 +289,7 @@ class TrainData:
         wts = np.array([1.0 / math.sqrt(counts[g["source"]]) for g in groups])
         self.p = wts / wts.sum()
         self.rng = np.random.default_rng(seed)
-        self.synth = Synth(log)
+        self.synth = Synth(log, kind_weights)
         self.synth_p = synth_p
 
     def sample(self):
@@ -304,10 +311,11 @@ class TrainData:
         target = math.exp(rng.uniform(math.log(14), math.log(340)))
         # The scaled image covers at least 60% of the crop's side (little padding).
         s = float(np.clip(target / pw, max(0.08, 0.6 * CROP / max(H, W)), 4.0))
-        # Roll: mostly small, a quarter up to +-28 degrees (tilted cameras, the issue's
-        # 25-degree acceptance case).
+        # Roll: mostly small, a fraction big_roll_p (default a quarter) up to +-28 degrees
+        # (tilted cameras, the 25-degree acceptance case).
         r = rng.random()
-        ang = rng.uniform(-6, 6) if r < 0.45 else rng.uniform(-28, 28) if r < 0.7 else 0.0
+        small = 0.7 - self.big_roll_p
+        ang = rng.uniform(-6, 6) if r < small else rng.uniform(-28, 28) if r < 0.7 else 0.0
         aspect = math.exp(rng.uniform(-0.1, 0.1))
         if rng.random() < 0.8:
             c = ref.mean(0) + rng.uniform(-0.35, 0.35, 2) * CROP / s  # near the plate
@@ -541,7 +549,16 @@ def main() -> None:
     ap.add_argument("--max-iters", type=int, default=0, help="stop after this many iterations (smoke)")
     ap.add_argument("--val-limit", type=int, default=0, help="evaluate on the first N val images")
     ap.add_argument("--synth-p", type=float, default=0.3)
+    ap.add_argument("--init", help="start from this checkpoint's weights (fine-tuning: new "
+                    "optimiser and schedule), unless --resume finds runs/<run>/last.pt")
+    ap.add_argument("--kind-weights", default="",
+                    help="synthetic plate kind weights, e.g. us=3,eu=2,uz_private=1 "
+                         "(default: the generator's own)")
+    ap.add_argument("--big-roll-p", type=float, default=0.25,
+                    help="fraction of samples rolled up to +-28 degrees (others: +-6 or none)")
     args = ap.parse_args()
+    kind_weights = [(k, float(w)) for k, w in
+                    (kv.split("=") for kv in args.kind_weights.split(",") if kv)]
 
     torch.set_num_threads(args.threads)
     cv2.setNumThreads(1)
@@ -561,7 +578,7 @@ def main() -> None:
     log(f"args {vars(args)}")
     log(f"train images {len(train)} plates {sum(len(g['quads']) for g in train)}; "
         f"val images {len(val)} plates {sum(len(g['quads']) for g in val)}")
-    data = TrainData(train, args.seed, log, args.synth_p)
+    data = TrainData(train, args.seed, log, args.synth_p, kind_weights, args.big_roll_p)
     # channels_last: mkldnn's NHWC convolutions are several times faster on this CPU.
     model = PlateNet().to(memory_format=torch.channels_last)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -575,6 +592,9 @@ def main() -> None:
         data.rng.bit_generator.state = ck["np_rng"]
         torch.set_rng_state(ck["torch_rng"])
         log(f"resumed from {last} at iter {state['iter']} elapsed {state['elapsed']:.0f}s")
+    elif args.init:
+        model.load_state_dict(torch.load(args.init)["model"])
+        log(f"initialised from {args.init}")
     elif args.resume:
         log("no checkpoint to resume; starting fresh")
     n_params = sum(p.numel() for p in model.parameters())

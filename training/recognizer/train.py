@@ -6,6 +6,7 @@ plates of every supported country (training/synth/plates.py). Time-budgeted, see
 checkpointed every few minutes and resumable; logs to RUN/train.log.
 
 usage: /usr/bin/python3 -m training.recognizer.train --hours 1.5 [--resume] [--run DIR]
+       [--init CHECKPOINT] [--pseudo-labels CSV] [--kind-weights eu=3,us=3,...]
 """
 import argparse
 import math
@@ -65,13 +66,25 @@ def photometric(img, rng):
     return img
 
 
-class RealPlates:
-    """Real plates with text, preloaded as small regions around each plate."""
+def pseudo_rows(path):
+    """Rows of a pseudo-label CSV written by training/recognizer/pseudo_label.py."""
+    import csv
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            quad = np.array([[float(r[f"x{i}"]), float(r[f"y{i}"])] for i in range(1, 5)],
+                            np.float32)
+            yield data.Row(r["image"], "pseudo:" + r["source"], "", quad, r["text"])
 
-    def __init__(self, validation):
+
+class RealPlates:
+    """Real plates with text, preloaded as small regions around each plate. `pseudo`: an
+    optional pseudo-label CSV whose training-split rows are added."""
+
+    def __init__(self, validation, pseudo=None):
         self.items = []
-        for r in data.load_rows():
-            if r.source not in data.TEXT_SOURCES or not r.text:
+        rows = data.load_rows() + (list(pseudo_rows(pseudo)) if pseudo else [])
+        for r in rows:
+            if not (r.source in data.TEXT_SOURCES or r.source.startswith("pseudo:")) or not r.text:
                 continue
             if data.is_validation(r.image) != validation:
                 continue
@@ -87,7 +100,7 @@ class RealPlates:
 
     def sample(self, rng, k=None, augment=True):
         crop, quad, text, _ = self.items[int(rng.integers(len(self.items))) if k is None else k]
-        img = warp_plate(crop, quad, rng, 0.04 if augment else 0.0)
+        img = warp_plate(crop, quad, rng, 0.06 if augment else 0.0)
         return (photometric(img, rng) if augment else img), text
 
 
@@ -132,6 +145,11 @@ def main():
     ap.add_argument("--synth-fraction", type=float, default=0.6)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    ap.add_argument("--init", help="start from this checkpoint's weights (fine-tuning; a new "
+                    "optimiser and schedule), unless --resume finds RUN/last.pt")
+    ap.add_argument("--pseudo-labels", help="pseudo-label CSV (training/recognizer/pseudo_label.py)")
+    ap.add_argument("--kind-weights", default="",
+                    help="synthetic kind weights replacing the generator's, e.g. eu=3,us=3,uz_private=1")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.run, exist_ok=True)
@@ -149,7 +167,16 @@ def main():
 
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
-    real = RealPlates(validation=False)
+    real = RealPlates(validation=False, pseudo=a.pseudo_labels)
+    kinds, weights = None, None
+    if a.kind_weights:
+        pairs = [kv.split("=") for kv in a.kind_weights.split(",")]
+        kinds = [k for k, _ in pairs]
+        unknown = set(kinds) - set(KINDS)
+        if unknown:
+            sys.exit(f"--kind-weights: unknown kinds {sorted(unknown)}; known: {list(KINDS)}")
+        weights = np.array([float(w) for _, w in pairs])
+        weights /= weights.sum()
     real_val = RealPlates(validation=True)
     vrng = np.random.default_rng(12345)
     val_sets = {"real": ([], [])}
@@ -164,7 +191,8 @@ def main():
             imgs.append(img)
             texts.append(text)
         val_sets[kind] = (imgs, texts)
-    say(f"data: {len(real.items)} real train, {len(real_val.items)} real val, "
+    n_pseudo = sum(1 for it in real.items if it[3].startswith("pseudo:"))
+    say(f"data: {len(real.items)} real train ({n_pseudo} pseudo-labelled), {len(real_val.items)} real val, "
         f"synthetic kinds {list(KINDS)}")
 
     model = PlateRecognizer()
@@ -181,6 +209,9 @@ def main():
         if state.get("val_sets") != sorted(val_sets):
             best = -1.0  # validation sets changed: scores are not comparable
         say(f"resumed at step {step}, {elapsed / 60:.1f} min done, best {best:.3f}")
+    elif a.init:
+        model.load_state_dict(torch.load(a.init)["model"])
+        say(f"initialised from {a.init}")
     budget = a.hours * 3600
     start = time.time() - elapsed
     last_ckpt = time.time()
@@ -195,8 +226,11 @@ def main():
             g["lr"] = lr
         images, texts = [], []
         for _ in range(a.batch):
-            img, text = (recognizer_sample(rng) if rng.random() < a.synth_fraction
-                         else real.sample(rng))
+            if rng.random() < a.synth_fraction:
+                kind = None if kinds is None else kinds[int(rng.choice(len(kinds), p=weights))]
+                img, text = recognizer_sample(rng, kind)
+            else:
+                img, text = real.sample(rng)
             images.append(img)
             texts.append(text)
         logits = model(to_tensor(images))
