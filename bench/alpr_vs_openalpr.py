@@ -8,6 +8,9 @@ scorer (../shared/tools/score_alpr.py), and prints one table with the ratios.
 usage: bench/alpr_vs_openalpr.py [--build build] [--shared ../shared] [--engine E ...]
 Default engines: learned and classic, run on the same images in this one command; the
 "vs classic" column is the speed ratio measured here (classic median ms / engine median ms).
+One more row runs the learned engine with glibc's default malloc (ROADWARDEN_MALLOC_TUNING=off,
+see src/core/malloc_tuning.hpp), the baseline of the process's malloc tuning; --no-malloc-row
+leaves it out.
 OpenALPR's ms are its own recorded timings on another machine; roadwarden's are measured
 here, so the ratios against OpenALPR are indicative only.
 """
@@ -28,8 +31,12 @@ def main():
     ap.add_argument("--shared", default=os.path.join(here, "..", "..", "shared"))
     ap.add_argument("--engine", action="append", default=None)
     ap.add_argument("--sets", default="openalpr-eu,openalpr-us")
+    ap.add_argument("--no-malloc-row", action="store_true")
     a = ap.parse_args()
     engines = a.engine or ["learned", "classic"]
+    runs = [(e, e, {}) for e in engines]  # (row name, engine, extra environment)
+    if not a.no_malloc_row and "learned" in engines:
+        runs.append(("learned, glibc malloc", "learned", {"ROADWARDEN_MALLOC_TUNING": "off"}))
     scorer = os.path.join(a.shared, "tools", "score_alpr.py")
     if not os.path.exists(scorer):
         sys.exit(f"{scorer} not found: the shared benchmarks are needed")
@@ -41,22 +48,22 @@ def main():
                          os.path.join(a.shared, "data", "benchmarks", s, "baseline-openalpr.jsonl"))
             rows.append((s, "OpenALPR 2.3 (recorded)", base, base, None))
             ours = {}
-            for e in engines:
-                pred = os.path.join(tmp, f"{s}-{e}.jsonl")
+            for k, (name, e, env) in enumerate(runs):
+                pred = os.path.join(tmp, f"{s}-{k}.jsonl")
                 subprocess.run([os.path.join(a.build, "roadwarden"), "bench", manifest, "--engine",
                                 e, "--threads", "1", "--out", pred], check=True,
-                               stdout=subprocess.DEVNULL)
-                ours[e] = score(scorer, manifest, pred)
-            for e in engines:
-                rows.append((s, f"roadwarden {e}", ours[e], base, ours.get("classic")))
-    print(f"{'set':12} {'reader':26} {'read %':>7} {'detected %':>10} {'median ms':>9}"
+                               stdout=subprocess.DEVNULL, env={**os.environ, **env})
+                ours[name] = score(scorer, manifest, pred)
+            for name, _, _ in runs:
+                rows.append((s, f"roadwarden {name}", ours[name], base, ours.get("classic")))
+    print(f"{'set':12} {'reader':34} {'read %':>7} {'detected %':>10} {'median ms':>9}"
           f" {'read × OpenALPR':>15} {'speed × OpenALPR':>16} {'speed × classic':>15}")
     for s, name, r, base, classic in rows:
         read_ratio = r["read_pct"] / base["read_pct"] if base["read_pct"] else float("nan")
         speed = base["ms_median"] / r["ms_median"] if r["ms_median"] else float("nan")
         vs_classic = (f"{classic['ms_median'] / r['ms_median']:15.2f}"
                       if classic and r["ms_median"] else f"{'':15}")
-        print(f"{s:12} {name:26} {r['read_pct']:7.1f} {r['detected_pct']:10.1f}"
+        print(f"{s:12} {name:34} {r['read_pct']:7.1f} {r['detected_pct']:10.1f}"
               f" {r['ms_median']:9.1f} {read_ratio:15.2f} {speed:16.2f} {vs_classic}")
 
 

@@ -12,7 +12,11 @@
 //   build/bench/edge_bench soak --minutes 30 [--streams 1]
 //       resident memory over a long run (the clip looped; N streams sharing one reader),
 //       sampled every 10 s: baseline with the reader loaded, peak, per-stream share above the
-//       baseline, and the least-squares slope after the first minute.
+//       baseline, and the least-squares slope after the first minute. Malloc tuned as the
+//       agent tunes it (core/malloc_tuning.hpp; ROADWARDEN_MALLOC_TUNING=off: glibc's defaults);
+//   build/bench/edge_bench soak --compare-malloc --minutes 3
+//       the same soak twice, in two child processes: glibc's default malloc (the baseline)
+//       and the agent's tuning; one table with both rows and the ratios.
 //
 // Clips are rendered by tests/support/traffic_video into a temporary folder and deleted.
 #include <sys/resource.h>
@@ -38,6 +42,7 @@
 
 #include "alpr/engines.hpp"
 #include "core/geometry.hpp"
+#include "core/malloc_tuning.hpp"
 #include "edge/camera_pipeline.hpp"
 #include "support/paths.hpp"
 #include "support/traffic_video.hpp"
@@ -350,6 +355,47 @@ int run_soak(double minutes, int detect_every, int streams) {
       "baseline {:.1f} MB; slope after the first minute {:+.3f} MB/min\n",
       streams, detect_every, samples.back().first, frames.load(), passes.load(), baseline, peak,
       (peak - baseline) / streams, slope);
+  // Read back by --compare-malloc.
+  fmt::print("soak-result {} {:.1f} {:.1f} {:.3f} {}\n", frames.load(), baseline, peak, slope,
+             samples.back().second);
+  return 0;
+}
+
+/// Runs the soak in two child processes of this binary (glibc's default malloc, then the
+/// agent's tuning), each for `minutes`, and prints one table with both rows and the ratios.
+int run_soak_comparison(const char* self, double minutes, int detect_every, int streams) {
+  struct Row {
+    std::string name;
+    long frames = 0;
+    double baseline = 0, peak = 0, slope = 0, last = 0;
+  };
+  std::vector<Row> rows;
+  for (const bool tuned : {false, true}) {
+    const std::string cmd = fmt::format(
+        "ROADWARDEN_MALLOC_TUNING={} '{}' soak --minutes {} --detect-every {} --streams {} "
+        "2>/dev/null",
+        tuned ? "on" : "off", self, minutes, detect_every, streams);
+    FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
+    Row row{tuned ? fmt::format("agent: heap-reused frames, {} arena", kAgentMallocArenas)
+                  : std::string("glibc defaults (baseline)")};
+    char line[512];
+    bool found = false;
+    while (std::fgets(line, sizeof line, pipe) != nullptr) {
+      std::fputs(line, stderr);
+      found = found || std::sscanf(line, "soak-result %ld %lf %lf %lf %lf", &row.frames,
+                                   &row.baseline, &row.peak, &row.slope, &row.last) == 5;
+    }
+    if (::pclose(pipe) != 0 || !found) throw std::runtime_error("soak child failed: " + cmd);
+    rows.push_back(row);
+  }
+  fmt::print("| malloc | frames | RSS, reader loaded | peak RSS | RSS at end | slope MB/min "
+             "| peak vs baseline |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  for (const Row& r : rows)
+    fmt::print("| {} | {} | {:.1f} MB | {:.1f} MB | {:.1f} MB | {:+.3f} | {:.2f}x |\n", r.name,
+               r.frames, r.baseline, r.peak, r.last, r.slope, r.peak / rows[0].peak);
+  fmt::print("({} stream(s), {:.1f} min each, detection every {} frames)\n", streams, minutes,
+             detect_every);
   return 0;
 }
 
@@ -375,8 +421,16 @@ int main(int argc, char** argv) {
   int streams = 1;
   soak->add_option("--streams", streams, "camera workers sharing one reader")
       ->check(CLI::Range(1, 16));
+  bool compare_malloc = false;
+  soak->add_flag("--compare-malloc", compare_malloc,
+                 "run the soak with glibc's default malloc and with the agent's tuning, one table");
   CLI11_PARSE(app, argc, argv);
+  // As the agent does, before any thread starts (throughput and accuracy included).
+  (void)tune_malloc_for_frames(kAgentMallocArenas);
   if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, verbose);
   if (thr->parsed()) return run_throughput(seconds);
+  if (compare_malloc)
+    return run_soak_comparison(fs::read_symlink("/proc/self/exe").c_str(), minutes, detect_every,
+                               streams);
   return run_soak(minutes, detect_every, streams);
 }

@@ -13,6 +13,7 @@
 
 #include "alpr/engines.hpp"
 #include "alpr/stages.hpp"
+#include "core/malloc_tuning.hpp"
 #include "support/plate_renderer.hpp"
 
 namespace {
@@ -61,6 +62,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 }  // namespace
 
 int main(int argc, char** argv) {
+  (void)roadwarden::tune_malloc_for_frames();  // as `roadwarden read` does
   ::setenv("OMP_THREAD_LIMIT", "1", 1);  // Tesseract's OpenMP: one thread, as OpenCV
   benchmark::Initialize(&argc, argv);
   RatioReporter reporter;

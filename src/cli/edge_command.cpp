@@ -14,6 +14,7 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "core/malloc_tuning.hpp"
 #include "core/time.hpp"
 #include "edge/agent.hpp"
 #include "edge/site_config.hpp"
@@ -32,6 +33,9 @@ void EdgeCommand::add_to(CLI::App& app, int& status) {
 }
 
 int EdgeCommand::run() const {
+  // Before any thread starts: one malloc arena, so freed frame buffers are reused by every
+  // camera thread instead of parked per thread (core/malloc_tuning.hpp).
+  (void)tune_malloc_for_frames(kAgentMallocArenas);
   // Logs go to stderr; stdout carries only the JSON summary.
   spdlog::set_default_logger(spdlog::stderr_color_mt("edge"));
   edge::SiteConfig site = edge::load_site_config(config);

@@ -6,8 +6,12 @@
 
 #include "cli/commands.hpp"
 #include "core/errors.hpp"
+#include "core/malloc_tuning.hpp"
 
 int main(int argc, char** argv) {
+  // Frame-sized buffers reused from the heap (core/malloc_tuning.hpp); `edge` also limits the
+  // arenas before its threads start.
+  (void)roadwarden::tune_malloc_for_frames();
   CLI::App app{"roadwarden: licence plate reading and traffic enforcement"};
   app.require_subcommand(1);
   int status = 0;
