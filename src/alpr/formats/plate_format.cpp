@@ -58,6 +58,10 @@ std::vector<PlateFormat> uz_formats() {
   return {
       {"uz.private", "uz", "01A123BC", {region, letters(1), digits(3), letters(2)}},
       {"uz.legal", "uz", "01123ABC", {region, digits(3), letters(3)}},
+      // Two-line plates: trailer (4 digits, 2 letters) and motorcycle (3 digits, 2 letters)
+      // after the region code (Wikipedia, "Vehicle registration plates of Uzbekistan").
+      {"uz.trailer", "uz", "011234AB", {region, digits(4), letters(2)}},
+      {"uz.motorcycle", "uz", "01123AB", {region, digits(3), letters(2)}},
       {"uz.temporary", "uz", "T123456", {one_of(CharClass::Letter, {"T"}), digits(6)}},
       {"uz.diplomatic", "uz", "D001234", {one_of(CharClass::Letter, {"D", "T", "X"}), digits(6)}},
       {"uz.foreign_company",

@@ -37,7 +37,8 @@ std::vector<std::string> texts(const std::vector<Candidate>& list) {
 
 TEST(PlateFormat, EveryFormatMatchesItsOwnExampleFirst) {
   const std::vector<std::string> expected = {
-      "uz.private",         "uz.legal",   "uz.temporary", "uz.diplomatic", "uz.foreign_company",
+      "uz.private",         "uz.legal",   "uz.trailer",   "uz.motorcycle",
+      "uz.temporary",       "uz.diplomatic", "uz.foreign_company",
       "uz.foreign_citizen", "eu.fr",      "eu.ro",        "eu.generic",    "us.ca",
       "us.lll_dddd",        "us.generic", "br.old",       "br.mercosur"};
   std::vector<std::string> ids;
@@ -70,6 +71,12 @@ TEST(PlateFormat, RejectsNearMisses) {
       {"uz.legal", "01123AB"},
       {"uz.legal", "011234ABC"},
       {"uz.legal", "01123AB1"},
+      {"uz.trailer", "01123AB"},
+      {"uz.trailer", "0112345AB"},
+      {"uz.trailer", "011234A"},
+      {"uz.motorcycle", "0112AB"},
+      {"uz.motorcycle", "01123ABC"},
+      {"uz.motorcycle", "01A23AB"},
       {"uz.temporary", "T12345"},
       {"uz.temporary", "A123456"},
       {"uz.temporary", "T1234567"},
@@ -115,6 +122,19 @@ TEST(PlateFormat, UzRejectsRegionCodeZeroZero) {
   }
   EXPECT_EQ(match_format("99A123BC", "uz"), "uz.private");
   EXPECT_EQ(match_format("10123ABC", "uz"), "uz.legal");
+}
+
+TEST(PlateFormat, UzTwoLineRegionCodeReadAsLettersIsCorrected) {
+  // A two-line motorcycle plate "01 / 152 PH" whose region code was read as "OI".
+  const auto motorcycle = rank_with_formats({{"OI152PH", 0.6, "", false}}, "uz", 5);
+  ASSERT_FALSE(motorcycle.empty());
+  EXPECT_EQ(motorcycle[0].text, "01152PH");
+  EXPECT_EQ(motorcycle[0].format, "uz.motorcycle");
+  EXPECT_TRUE(motorcycle[0].corrected);
+  const auto trailer = rank_with_formats({{"1O1234AB", 0.6, "", false}}, "auto", 5);
+  ASSERT_FALSE(trailer.empty());
+  EXPECT_EQ(trailer[0].text, "101234AB");
+  EXPECT_EQ(trailer[0].format, "uz.trailer");
 }
 
 TEST(PlateFormat, UzPersonalisedPlateIsKeptWithoutFormat) {
