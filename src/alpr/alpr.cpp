@@ -39,7 +39,28 @@ Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> r
   if (!(options_.duplicate_iou > 0 && options_.duplicate_iou <= 1)) {
     throw InvalidInput("duplicate_iou out of range (0, 1]");
   }
+  if (options_.crop_scales.empty() || options_.crop_scales.size() > 4 ||
+      std::any_of(options_.crop_scales.begin(), options_.crop_scales.end(),
+                  [](double s) { return !(s >= 0.5 && s <= 1.5); })) {
+    throw InvalidInput("crop_scales: 1 to 4 factors, each in [0.5, 1.5]");
+  }
 }
+
+namespace {
+
+/// `q` scaled about the centroid of its corners by `factor`.
+Quad scaled_about_centroid(const Quad& q, double factor) {
+  Point c{0, 0};
+  for (const Point& p : q.corners) {
+    c.x += p.x / 4;
+    c.y += p.y / 4;
+  }
+  Quad out = q;
+  for (Point& p : out.corners) p = {c.x + (p.x - c.x) * factor, c.y + (p.y - c.y) * factor};
+  return out;
+}
+
+}  // namespace
 
 std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
@@ -54,8 +75,15 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
         aspect > options_.max_aspect) {
       continue;  // not plate-shaped
     }
-    const cv::Mat crop = rectifier_->rectify(bgr, region.corners);
-    Recognition rec = recognizer_->recognize(crop, options_.top_n);
+    Recognition rec;
+    for (const double scale : options_.crop_scales) {
+      const Quad quad = scale == 1.0 ? region.corners : scaled_about_centroid(region.corners, scale);
+      Recognition r = recognizer_->recognize(rectifier_->rectify(bgr, quad), options_.top_n);
+      if (!r.candidates.empty() &&
+          (rec.candidates.empty() || r.candidates[0].confidence > rec.candidates[0].confidence)) {
+        rec = std::move(r);
+      }
+    }
     std::erase_if(rec.candidates, [&](const Candidate& c) {
       const int n = static_cast<int>(c.text.size());
       const bool has_digit = c.text.find_first_of("0123456789") != std::string::npos;

@@ -43,6 +43,13 @@ struct AlprOptions {
   double duplicate_iou = 0.3;
   /// Format re-ranking options.
   FormatOptions formats;
+  /// Test-time augmentation of the crop: each region is read through its quad scaled about
+  /// the corners' centroid by each of these factors, and the read whose best candidate is the
+  /// most confident is kept (a detector's quad that is a little loose takes in frame edges and
+  /// bolts that the recogniser may read as characters). Each factor in [0.5, 1.5], 1..4 of
+  /// them; default {1.0} (one read). The learned engine takes them from the recogniser's
+  /// sidecar (`crop_scales`).
+  std::vector<double> crop_scales{1.0};
 };
 
 /// Reads the licence plates in one frame. The facade receives its stages and owns them.

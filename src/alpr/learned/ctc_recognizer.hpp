@@ -30,6 +30,9 @@ struct RecognizerMetadata {
   /// Reads less confident than this are better reported unreadable: chosen at export on the
   /// training data's validation split (98 % of the reads kept there are correct); 0 if absent.
   double unreadable_below = 0;
+  /// Quad scale factors to read each region through (AlprOptions::crop_scales), chosen at
+  /// export on the end-to-end validation scenes; {1.0} if absent.
+  std::vector<double> crop_scales{1.0};
 };
 
 /// Reads and validates a recogniser sidecar. Throws IoError when the file cannot be read,

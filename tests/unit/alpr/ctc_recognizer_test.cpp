@@ -56,5 +56,23 @@ TEST(CtcRecognizer, RejectsMissingModelAndBadMetadata) {
   EXPECT_THROW(CtcRecognizer({dir.path() / "none.onnx", json, 16}), InvalidInput);
 }
 
+TEST(RecognizerMetadata, CropScalesDefaultToOneAndAreChecked) {
+  testing::TempDir dir;
+  const auto json = dir.path() / "m.json";
+  auto write = [&](const std::string& extra) {
+    std::ofstream(json) << R"({"input": {"height": 64, "width": 192}, "alphabet": "0123456789",
+        "output": {"rows": 2, "steps": 48}, "rectifier_margin": 0.06, "blank": 0)"
+                        << extra << "}";
+  };
+  write("");
+  EXPECT_EQ(load_recognizer_metadata(json).crop_scales, std::vector<double>{1.0});
+  write(R"(, "crop_scales": [1.0, 0.92, 0.85])");
+  EXPECT_EQ(load_recognizer_metadata(json).crop_scales, (std::vector<double>{1.0, 0.92, 0.85}));
+  write(R"(, "crop_scales": [1.0, 2.0])");
+  EXPECT_THROW((void)load_recognizer_metadata(json), InvalidInput);
+  write(R"(, "crop_scales": [])");
+  EXPECT_THROW((void)load_recognizer_metadata(json), InvalidInput);
+}
+
 }  // namespace
 }  // namespace roadwarden::alpr

@@ -160,6 +160,36 @@ TEST(AlprFacade, DoesNotReadRegionsThatAreNotPlateShaped) {
   EXPECT_DOUBLE_EQ(plates[0].corners.bounding_box().x, 300);
 }
 
+TEST(AlprFacade, ReadsThroughEachCropScaleAndKeepsTheMostConfidentRead) {
+  // A dark frame around a bright plate: the full quad's crop averages 36 (script 1), the
+  // quad shrunk to 0.6 sees only the plate, 100 (script 2).
+  cv::Mat img(200, 200, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(70, 70, 60, 60)).setTo(cv::Scalar(100, 100, 100));
+  const std::vector<std::vector<Candidate>> script = {
+      {}, {{"0AB123CD", 0.4, "", false}}, {{"AB123CD", 0.9, "", false}}};
+  auto read_with = [&](std::vector<double> scales) {
+    AlprOptions options;
+    options.crop_scales = std::move(scales);
+    Alpr alpr(std::make_unique<FixedDetector>(
+                  std::vector<PlateRegion>{{Quad::from_box({50, 50, 100, 100}), 0.9}}),
+              std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+              std::make_unique<ScriptedRecognizer>(script), options);
+    return alpr.read(img);
+  };
+  const auto one = read_with({1.0});
+  ASSERT_EQ(one.size(), 1u);
+  EXPECT_EQ(one[0].text, "0AB123CD");
+  const auto two = read_with({1.0, 0.6});
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(two[0].text, "AB123CD");
+  EXPECT_DOUBLE_EQ(two[0].confidence, 0.9);
+  // The reported corners stay the detector's, whichever crop won.
+  EXPECT_EQ(two[0].corners, Quad::from_box({50, 50, 100, 100}));
+  EXPECT_THROW(read_with({}), InvalidInput);
+  EXPECT_THROW(read_with({1.0, 0.3}), InvalidInput);
+  EXPECT_THROW(read_with({1.0, 0.9, 0.8, 0.7, 0.6}), InvalidInput);
+}
+
 TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
   AlprOptions bad;
   bad.country = "xx";
