@@ -100,7 +100,7 @@ TEST_F(EdgeCommandTest, OneCarOverSixtyFramesGivesExactlyOneReadWithEvidence) {
   EXPECT_EQ(read.at("camera"), "cam-1");
   EXPECT_EQ(reads[0].metadata.at("site"), "test-site");
   EXPECT_GE(read.at("votes").get<int>(), 10);
-  EXPECT_EQ(read.at("direction"), "approaching");
+  EXPECT_EQ(read.at("direction"), "approaching") << read.dump();
   // Capture times come from the configured start of the recording (25 fps), not from the
   // time the frames were processed.
   EXPECT_EQ(read.at("first_seen").get<std::string>().substr(0, 16), "2026-11-29T12:00");
