@@ -9,6 +9,7 @@ usage: /usr/bin/python3 -m training.recognizer.train --hours 1.5 [--resume] [--r
        [--init CHECKPOINT] [--pseudo-labels CSV] [--kind-weights eu=3,us=3,...]
 """
 import argparse
+import csv
 import math
 import os
 import random
@@ -68,7 +69,6 @@ def photometric(img, rng):
 
 def pseudo_rows(path):
     """Rows of a pseudo-label CSV written by training/recognizer/pseudo_label.py."""
-    import csv
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             quad = np.array([[float(r[f"x{i}"]), float(r[f"y{i}"])] for i in range(1, 5)],

@@ -65,6 +65,16 @@ RedLightApproachConfig approach() {
   return a;
 }
 
+/// A vehicle going down through the approach of approach(), 30 observations 40 ms apart from
+/// kT0 + 1.6 s, crossing the stop line (y = 200) at kT0 + 2 s.
+rules::TrackObservations crossing_at_t0_plus_2s() {
+  rules::TrackObservations t;
+  for (int k = 0; k < 30; ++k)
+    t.observations.push_back(
+        {UtcTime{kT0 + 1600 + 40 * k}, Point{320, 100 + 10.0 * k + 0.5}, std::nullopt});
+  return t;
+}
+
 class RedLightCameraTest : public ::testing::Test {
  protected:
   /// A replay file: `state` for "north" from kT0 − 10 s (after 3 s of amber when red),
@@ -303,11 +313,7 @@ TEST(SignalFeed, LiveFeedAddsLinesUntilABadOne) {
   // A track crossing at kT0 + 2 s is judged against the live timeline.
   rules::RedLightOptions ro = approach().options;
   const rules::RedLightRule rule(ro);
-  rules::TrackObservations t;
-  for (int k = 0; k < 30; ++k)
-    t.observations.push_back(
-        {UtcTime{kT0 + 1600 + 40 * k}, Point{320, 100 + 10.0 * k + 0.5}, std::nullopt});
-  const rules::RedLightDecision d = feed.judge(rule, t);
+  const rules::RedLightDecision d = feed.judge(rule, crossing_at_t0_plus_2s());
   EXPECT_TRUE(d.violation()) << d.reason;
   feed.stop();
 }
@@ -332,11 +338,7 @@ TEST(SignalFeed, ControllerClockSteppingBackRestartsTheApproachInsteadOfBlocking
   EXPECT_EQ(feed.stats().bad_lines, 0u);
   EXPECT_EQ(feed.stats().restarts, 1u);
   const rules::RedLightRule rule(approach().options);
-  rules::TrackObservations t;
-  for (int k = 0; k < 30; ++k)
-    t.observations.push_back(
-        {UtcTime{kT0 + 1600 + 40 * k}, Point{320, 100 + 10.0 * k + 0.5}, std::nullopt});
-  const rules::RedLightDecision d = feed.judge(rule, t);
+  const rules::RedLightDecision d = feed.judge(rule, crossing_at_t0_plus_2s());
   EXPECT_TRUE(d.violation()) << d.reason;
   feed.stop();
 }
