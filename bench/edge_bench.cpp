@@ -108,19 +108,29 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
   UtcTime last;
   std::vector<video::Pass> passes;
   Score s;
+  // --verbose: per vehicle, the frames on which a read overlapped its plate and those reads'
+  // texts ("?" = unreadable), to tell a detection miss from a recognition miss.
+  std::map<std::size_t, int> frames_found_of;
+  std::map<std::size_t, std::map<std::string, int>> frame_texts_of;
   while (std::optional<video::Frame> f = source.next()) {
     const int idx = static_cast<int>(f->index);
     const std::vector<PlateResult> reads = reader.read(f->image);
-    for (const auto& v : truth.vehicles) {
+    for (std::size_t i = 0; i < truth.vehicles.size(); ++i) {
+      const auto& v = truth.vehicles[i];
       const testing::PlateInFrame* p = plate_on(v, idx);
       if (!p || p->corners.height() < kReadableHeightPx) continue;
       ++s.frame_plates;
+      bool found = false;
       for (const PlateResult& r : reads) {
-        if (iou_quads(r.corners, p->corners) >= 0.3 && r.text == v.text) {
+        if (iou_quads(r.corners, p->corners) < 0.3) continue;
+        if (!found && verbose) ++frame_texts_of[i][r.text.empty() ? "?" : r.text];
+        found = true;
+        if (r.text == v.text) {
           ++s.frame_correct;
           break;
         }
       }
+      frames_found_of[i] += found ? 1 : 0;
     }
     for (video::Pass& p : merger.add(tracker.update(*f, reads), f->capture_time))
       passes.push_back(std::move(p));
@@ -173,10 +183,17 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
       const double max_h = std::accumulate(
           v.plates.begin(), v.plates.end(), 0.0,
           [](double m, const auto& p) { return p.visible ? std::max(m, p.corners.height()) : m; });
+      std::vector<std::pair<int, std::string>> by_count;
+      for (const auto& [text, n] : frame_texts_of[i]) by_count.emplace_back(n, text);
+      std::sort(by_count.rbegin(), by_count.rend());
+      std::string frame_reads;
+      for (std::size_t k = 0; k < by_count.size() && k < 4; ++k)
+        frame_reads += fmt::format(" {}×{}", by_count[k].second, by_count[k].first);
       std::cerr << fmt::format(
-          "  {} {}: truth {} ({} visible frames, plate up to {:.0f} px) -> passes:{}\n",
-          mp4.filename().string(), i, v.text, visible, max_h,
-          texts_of[i].empty() ? " none" : texts_of[i]);
+          "  {} {}: truth {} ({} visible frames, {} with a plate >= {} px, plate up to {:.0f} px;"
+          " found on {}:{}) -> passes:{}\n",
+          mp4.filename().string(), i, v.text, visible, readable, kReadableHeightPx, max_h,
+          frames_found_of[i], frame_reads, texts_of[i].empty() ? " none" : texts_of[i]);
     }
   }
   return s;
@@ -190,9 +207,13 @@ void print_score(const std::string& set, const Score& s) {
              pct(s.duplicates, s.passes), s.duplicates, s.passes, s.false_passes, s.too_small);
 }
 
-std::unique_ptr<alpr::Alpr> make_reader() {
+/// The learned reader on one thread; `detector_input` is AlprOptions::detector_input (0 = the
+/// model's 640).
+std::unique_ptr<alpr::Alpr> make_reader(int detector_input) {
   cv::setNumThreads(1);
-  return alpr::make_engine("learned", alpr::AlprOptions{}, testing::source_dir() / "models");
+  alpr::AlprOptions options;
+  options.detector_input = detector_input;
+  return alpr::make_engine("learned", options, testing::source_dir() / "models");
 }
 
 /// A synthetic scene as a fixed enforcement camera frames it: random_traffic_scene with
@@ -202,8 +223,8 @@ testing::TrafficClipSpec enforcement_scene(int seed, cv::Size size, int frames, 
   return testing::random_traffic_scene(seed, size, frames, 5, zoom);
 }
 
-int run_accuracy(int clips, int photo_clips, double zoom, bool verbose) {
-  const auto reader = make_reader();
+int run_accuracy(int clips, int photo_clips, double zoom, bool verbose, int detector_input) {
+  const auto reader = make_reader(detector_input);
   testing::TempDir tmp;
   Score synthetic;
   for (int k = 0; k < clips; ++k) {
@@ -230,11 +251,11 @@ int run_accuracy(int clips, int photo_clips, double zoom, bool verbose) {
     }
   }
   fmt::print(
-      "\nPer-pass vs per-frame accuracy (learned reader, 1 thread; tracker on every frame;"
-      " plates >= {} px tall)\n| clips | vehicles | per-frame read | per-pass read | "
+      "\nPer-pass vs per-frame accuracy (learned reader, 1 thread, detector input long side {};"
+      " tracker on every frame; plates >= {} px tall)\n| clips | vehicles | per-frame read | per-pass read | "
       "duplicate passes | false passes | vehicles too small |\n| --- | --- | --- | --- | --- "
       "| --- | --- |\n",
-      kReadableHeightPx);
+      detector_input == 0 ? 640 : detector_input, kReadableHeightPx);
   print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}", clips, zoom), synthetic);
   if (photo_done)
     print_score(fmt::format("real photos animated, {} clips", photo_done), photos);
@@ -271,10 +292,13 @@ double measure_fps(const fs::path& mp4, const alpr::Alpr& reader, int detect_eve
   }
 }
 
-int run_throughput(double seconds) {
-  const auto reader = make_reader();
+int run_throughput(double seconds, int detector_input) {
+  const auto reader = make_reader(detector_input);
   testing::TempDir tmp;
-  fmt::print("Throughput, one core (cv::setNumThreads(1)), decode + detect + recognise + track\n");
+  fmt::print(
+      "Throughput, one core (cv::setNumThreads(1)), decode + detect + recognise + track; "
+      "detector input long side {}\n",
+      detector_input == 0 ? 640 : detector_input);
   fmt::print(
       "| frame | detection | fps | ms/frame | vs every frame |\n| --- | --- | --- | --- | --- |\n");
   for (const auto& [name, size] :
@@ -293,16 +317,22 @@ int run_throughput(double seconds) {
   return 0;
 }
 
+/// The soak's 1080p clip: 500 frames of enforcement_scene(11).
+testing::TrafficClipSpec soak_clip() { return enforcement_scene(11, {1920, 1080}, 500, 2.0); }
+
 /// Runs `streams` camera workers (one thread each, sharing one reader, as the agent does) over
 /// the same 1080p clip, looped with continuous capture times, for `minutes`; samples the
-/// process's resident memory every 10 s. Prints the samples, the RSS with the reader loaded and
+/// process's resident memory every 10 s. The clip is rendered by a child process (`self
+/// render-soak-clip`), so the rendering's heap is not counted as the agent's. Prints the samples, the RSS with the reader loaded and
 /// no stream running (the baseline), the peak, (peak - baseline) / streams, and the
 /// least-squares slope after the first minute.
-int run_soak(double minutes, int detect_every, int streams) {
-  const auto reader = make_reader();
+int run_soak(const char* self, double minutes, int detect_every, int streams,
+             int detector_input) {
   testing::TempDir tmp;
   const fs::path mp4 = tmp.path() / "soak.mp4";
-  (void)testing::write_traffic_clip(enforcement_scene(11, {1920, 1080}, 500, 2.0), mp4);
+  const std::string render = fmt::format("'{}' render-soak-clip '{}'", self, mp4.string());
+  if (std::system(render.c_str()) != 0) throw std::runtime_error("failed: " + render);
+  const auto reader = make_reader(detector_input);
   const double baseline = rss_mb();
   std::atomic<bool> stop{false};
   std::atomic<long> frames{0}, passes{0};
@@ -363,7 +393,8 @@ int run_soak(double minutes, int detect_every, int streams) {
 
 /// Runs the soak in two child processes of this binary (glibc's default malloc, then the
 /// agent's tuning), each for `minutes`, and prints one table with both rows and the ratios.
-int run_soak_comparison(const char* self, double minutes, int detect_every, int streams) {
+int run_soak_comparison(const char* self, double minutes, int detect_every, int streams,
+                        int detector_input) {
   struct Row {
     std::string name;
     long frames = 0;
@@ -372,9 +403,9 @@ int run_soak_comparison(const char* self, double minutes, int detect_every, int 
   std::vector<Row> rows;
   for (const bool tuned : {false, true}) {
     const std::string cmd = fmt::format(
-        "ROADWARDEN_MALLOC_TUNING={} '{}' soak --minutes {} --detect-every {} --streams {} "
-        "2>/dev/null",
-        tuned ? "on" : "off", self, minutes, detect_every, streams);
+        "ROADWARDEN_MALLOC_TUNING={} '{}' --detector-input {} soak --minutes {} --detect-every "
+        "{} --streams {} 2>/dev/null",
+        tuned ? "on" : "off", self, detector_input, minutes, detect_every, streams);
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
     Row row{tuned ? fmt::format("agent: heap-reused frames, {} arena", kAgentMallocArenas)
@@ -394,8 +425,8 @@ int run_soak_comparison(const char* self, double minutes, int detect_every, int 
   for (const Row& r : rows)
     fmt::print("| {} | {} | {:.1f} MB | {:.1f} MB | {:.1f} MB | {:+.3f} | {:.2f}x |\n", r.name,
                r.frames, r.baseline, r.peak, r.last, r.slope, r.peak / rows[0].peak);
-  fmt::print("({} stream(s), {:.1f} min each, detection every {} frames)\n", streams, minutes,
-             detect_every);
+  fmt::print("({} stream(s), {:.1f} min each, detection every {} frames, detector input {})\n",
+             streams, minutes, detect_every, detector_input == 0 ? 640 : detector_input);
   return 0;
 }
 
@@ -424,13 +455,25 @@ int main(int argc, char** argv) {
   bool compare_malloc = false;
   soak->add_flag("--compare-malloc", compare_malloc,
                  "run the soak with glibc's default malloc and with the agent's tuning, one table");
+  int detector_input = 0;
+  app.add_option("--detector-input", detector_input,
+                 "long side of the detector input, a multiple of 32 (0 = the model's 640)")
+      ->check(CLI::Range(0, 2048));
+  fs::path clip_out;
+  CLI::App* render = app.add_subcommand("render-soak-clip", "(for soak) write the soak's clip");
+  render->add_option("path", clip_out)->required();
+  render->group("");  // internal
   CLI11_PARSE(app, argc, argv);
+  if (render->parsed()) {
+    (void)testing::write_traffic_clip(soak_clip(), clip_out);
+    return 0;
+  }
   // As the agent does, before any thread starts (throughput and accuracy included).
   (void)tune_malloc_for_frames(kAgentMallocArenas);
-  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, verbose);
-  if (thr->parsed()) return run_throughput(seconds);
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, verbose, detector_input);
+  if (thr->parsed()) return run_throughput(seconds, detector_input);
   if (compare_malloc)
-    return run_soak_comparison(fs::read_symlink("/proc/self/exe").c_str(), minutes, detect_every,
-                               streams);
-  return run_soak(minutes, detect_every, streams);
+    return run_soak_comparison(self.c_str(), minutes, detect_every, streams, detector_input);
+  return run_soak(self.c_str(), minutes, detect_every, streams, detector_input);
 }

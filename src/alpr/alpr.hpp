@@ -50,6 +50,11 @@ struct AlprOptions {
   /// them; default {1.0} (one read). The learned engine takes them from the recogniser's
   /// sidecar (`crop_scales`).
   std::vector<double> crop_scales{1.0};
+  /// Learned engine only (make_engine): long side of the detector's network input, pixels
+  /// (OnnxDetectorOptions::input_long_side); 0 (default) = the model's training size (640),
+  /// else a multiple of 32 in [128, 2048]. Raise it where plates are small in large frames
+  /// (a camera agent at 1080p: 960 turns a 24 px plate into 12 px at the input, not 8).
+  int detector_input = 0;
 };
 
 /// Reads the licence plates in one frame. The facade receives its stages and owns them.

@@ -40,6 +40,7 @@ std::unique_ptr<Alpr> make_learned(const AlprOptions& options, fs::path dir) {
   OnnxDetectorOptions det;
   det.model_path = dir / fmt::format("{}.onnx", kDetectorModel);
   det.metadata_path = dir / fmt::format("{}.json", kDetectorModel);
+  det.input_long_side = options.detector_input;
   CtcRecognizerOptions rec;
   rec.model_path = dir / fmt::format("{}.onnx", kRecognizerModel);
   rec.metadata_path = dir / fmt::format("{}.json", kRecognizerModel);

@@ -25,6 +25,11 @@ void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
                  "Below this confidence a plate is reported unreadable (empty text)")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
+  cmd.add_option("--detector-input", o.alpr.detector_input,
+                 "Learned engine: long side of the detector input in pixels, a multiple of 32 "
+                 "(0 = the model's 640); larger finds smaller plates, more slowly")
+      ->check(CLI::Range(0, 2048))
+      ->capture_default_str();
   cmd.add_option("--threads", o.threads, "Threads for OpenCV and Tesseract (0 = their default)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

@@ -91,6 +91,10 @@ def main() -> None:
                   "'Objects as Points')",
         "input": {"name": "input", "width": DET_SIZE, "height": DET_SIZE, "channels": 3,
                   "layout": "NCHW", "color": "BGR", "scale": 1.0 / 255.0, "mean": [0, 0, 0],
+                  # Fully convolutional down to stride 32 (PlateNet.c32): any input whose
+                  # width and height are multiples of 32 runs; width/height above are the
+                  # training size.
+                  "size_multiple": 32,
                   "letterbox": {"anchor": "top-left",
                                 "scale": "input_size / max(frame_width, frame_height)",
                                 "pad_value": PAD_VALUE}},

@@ -28,6 +28,7 @@ DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
     const auto& input = j.at("input");
     m.input_width = input.at("width").get<int>();
     m.input_height = input.at("height").get<int>();
+    m.size_multiple = input.at("size_multiple").get<int>();
     m.scale = input.at("scale").get<double>();
     const auto mean = input.at("mean").get<std::vector<double>>();
     if (mean.size() != 3) throw InvalidInput("input.mean must have 3 values");
@@ -53,8 +54,9 @@ DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
   }
   if (m.input_width < 32 || m.input_height < 32 || m.input_width > 4096 ||
       m.input_height > 4096 || m.scale <= 0 || m.pad_value < 0 || m.pad_value > 255 ||
-      m.stride < 1 || m.corner_scale <= 0 || m.input_width % m.stride != 0 ||
-      m.input_height % m.stride != 0) {
+      m.stride < 1 || m.corner_scale <= 0 || m.size_multiple < 1 || m.size_multiple > 256 ||
+      m.size_multiple % m.stride != 0 || m.input_width % m.size_multiple != 0 ||
+      m.input_height % m.size_multiple != 0) {
     throw InvalidInput(fmt::format("{}: detector metadata out of range", path.string()));
   }
   m.grid_width = m.input_width / m.stride;
@@ -70,7 +72,15 @@ DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
 OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
     : options_(options),
       meta_(load_detector_metadata(options.metadata_path)),
+      long_side_(options.input_long_side != 0 ? options.input_long_side
+                                              : std::max(meta_.input_width, meta_.input_height)),
       net_(options.model_path, "detector") {
+  if (options.input_long_side != 0 &&
+      (options.input_long_side < 128 || options.input_long_side > 2048 ||
+       options.input_long_side % meta_.size_multiple != 0)) {
+    throw InvalidInput(fmt::format("input_long_side {} must be 0 or a multiple of {} in [128, 2048]",
+                                   options.input_long_side, meta_.size_multiple));
+  }
   if (!(options.score_threshold > 0 && options.score_threshold < 1)) {
     throw InvalidInput(
         fmt::format("score_threshold {} out of range (0, 1)", options.score_threshold));
@@ -99,29 +109,39 @@ OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
   }
 }
 
+cv::Size OnnxPlateDetector::input_size_for(cv::Size frame) const {
+  const double scale = static_cast<double>(long_side_) / std::max(frame.width, frame.height);
+  const int m = meta_.size_multiple;
+  const auto padded = [&](int side) {
+    const int scaled = std::clamp(static_cast<int>(std::lround(side * scale)), 1, long_side_);
+    return (scaled + m - 1) / m * m;
+  };
+  return {padded(frame.width), padded(frame.height)};
+}
+
 std::vector<PlateRegion> OnnxPlateDetector::detect(const cv::Mat& bgr) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     throw InvalidInput("detect: expected a non-empty BGR 8-bit image");
   }
-  // Letterbox: scale to fit, top-left anchored, pad with pad_value (as in training).
-  const double scale = std::min(static_cast<double>(meta_.input_width) / bgr.cols,
-                                static_cast<double>(meta_.input_height) / bgr.rows);
-  const int w = std::clamp(static_cast<int>(std::lround(bgr.cols * scale)), 1, meta_.input_width);
-  const int h =
-      std::clamp(static_cast<int>(std::lround(bgr.rows * scale)), 1, meta_.input_height);
-  cv::Mat canvas(meta_.input_height, meta_.input_width, CV_8UC3, cv::Scalar::all(meta_.pad_value));
+  // Scale the long side to long_side_, top-left anchored, pad right and down with pad_value
+  // (as the training letterbox does) to the network's size multiple.
+  const double scale = static_cast<double>(long_side_) / std::max(bgr.cols, bgr.rows);
+  const cv::Size input = input_size_for(bgr.size());
+  const int w = std::clamp(static_cast<int>(std::lround(bgr.cols * scale)), 1, input.width);
+  const int h = std::clamp(static_cast<int>(std::lround(bgr.rows * scale)), 1, input.height);
+  cv::Mat canvas(input, CV_8UC3, cv::Scalar::all(meta_.pad_value));
   cv::resize(bgr, canvas(cv::Rect(0, 0, w, h)), cv::Size(w, h), 0, 0,
              scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
   const cv::Mat out = net_.forward(cv::dnn::blobFromImage(
       canvas, meta_.scale, canvas.size(),
       cv::Scalar(meta_.mean[0], meta_.mean[1], meta_.mean[2]), false, false));
-  if (out.dims != 4 || out.size[1] != kOutputChannels || out.size[2] != meta_.grid_height ||
-      out.size[3] != meta_.grid_width) {
-    throw InternalError("detector output shape does not match its metadata");
+  const int gw = input.width / meta_.stride, gh = input.height / meta_.stride;
+  if (out.dims != 4 || out.size[1] != kOutputChannels || out.size[2] != gh ||
+      out.size[3] != gw) {
+    throw InternalError("detector output shape does not match its input / stride");
   }
 
   // Decode: 3×3 local maxima of the heatmap at or above the threshold (CenterNet).
-  const int gw = meta_.grid_width, gh = meta_.grid_height;
   const std::size_t plane = static_cast<std::size_t>(gw) * static_cast<std::size_t>(gh);
   const float* data = out.ptr<float>();
   const float* heat = data;

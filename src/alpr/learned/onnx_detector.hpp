@@ -23,23 +23,27 @@ namespace roadwarden::alpr {
 /// The detector's model sidecar (models/plate_detector.json), written by
 /// training/detector/export.py from training/constants.py.
 struct DetectorMetadata {
-  int input_width = 0;   ///< network input, pixels
-  int input_height = 0;  ///< network input, pixels
+  int input_width = 0;   ///< training input, pixels (the default long side is the larger)
+  int input_height = 0;  ///< training input, pixels
+  /// The network is fully convolutional: it runs on any input whose width and height are
+  /// multiples of this (its coarsest stride, 32 for PlateNet).
+  int size_multiple = 0;
   /// Normalisation: input = (BGR value - mean) * scale, channels in BGR order.
   double scale = 0;
   std::array<double, 3> mean{};
-  /// Letterbox fill (all three channels, 0..255). The frame is scaled by
-  /// min(input_width / cols, input_height / rows) and placed at the top-left corner.
+  /// Letterbox fill (all three channels, 0..255): the scaled frame is placed at the top-left
+  /// corner of the network input and the rest filled with this.
   int pad_value = 0;
   int stride = 0;          ///< input pixels per output cell
   double corner_scale = 0; ///< corner offsets are in units of this many input pixels
-  int grid_width = 0;      ///< output cells across (input_width / stride)
-  int grid_height = 0;     ///< output cells down (input_height / stride)
+  int grid_width = 0;      ///< output cells across at the training input (input_width / stride)
+  int grid_height = 0;     ///< output cells down at the training input (input_height / stride)
 };
 
 /// Reads and validates a detector sidecar. Throws IoError naming the file when it cannot be
 /// read, InvalidInput naming the file when a key is missing or a value is out of range or
-/// inconsistent (output grid != input / stride, 9 output channels expected).
+/// inconsistent (output grid != input / stride, 9 output channels expected, input sizes not
+/// multiples of size_multiple, stride not dividing size_multiple).
 [[nodiscard]] DetectorMetadata load_detector_metadata(const std::filesystem::path& path);
 
 /// Options of the OnnxPlateDetector; validated by its constructor.
@@ -51,6 +55,14 @@ struct OnnxDetectorOptions {
   /// models/MODEL_CARD-plate_detector.md: recall 0.875 / precision 0.76 at 0.4 against
   /// 0.880 / 0.62 at 0.3).
   double score_threshold = 0.4;
+  /// Long side of the network input, pixels: the frame is scaled so that its longer side is
+  /// this long, and the network runs on the scaled frame padded right and down to the next
+  /// multiple of DetectorMetadata::size_multiple (a 16:9 frame at 640 runs on 640×384, not
+  /// on a 640×640 letterbox). 0 (default) = the training size, max(input_width,
+  /// input_height) = 640; else a multiple of size_multiple in [128, 2048]. Larger finds
+  /// smaller plates at a cost that grows with the pixel count (a 1080p frame at 960 makes a
+  /// plate half as tall again as at 640).
+  int input_long_side = 0;
   /// Most plates returned per frame, 1..256; default 16.
   int max_plates = 16;
   /// NMS: a region whose bounding box overlaps a more confident one with IoU above this is
@@ -61,9 +73,9 @@ struct OnnxDetectorOptions {
   double nms_containment = 0.8;
 };
 
-/// Runs the learned detector on a frame: the frame is letterboxed (downscaled, or upscaled
-/// when smaller) to the model input, the output decoded, and corners mapped back to
-/// full-resolution pixels. Confidence = heatmap peak value.
+/// Runs the learned detector on a frame: the frame is scaled (down, or up when smaller) to
+/// the input long side and padded to the network's size multiple, the output decoded, and
+/// corners mapped back to full-resolution pixels. Confidence = heatmap peak value.
 ///
 /// Thread-safe: only the network's forward pass is serialised (OnnxNet); pre- and
 /// post-processing run concurrently. Called per frame from a worker thread.
@@ -81,9 +93,13 @@ class OnnxPlateDetector final : public PlateDetector {
 
   [[nodiscard]] const DetectorMetadata& metadata() const { return meta_; }
 
+  /// The network input size, pixels, for a frame of `frame` pixels (each side >= 1).
+  [[nodiscard]] cv::Size input_size_for(cv::Size frame) const;
+
  private:
   OnnxDetectorOptions options_;
   DetectorMetadata meta_;
+  int long_side_ = 0;  // options_.input_long_side, or the training size
   OnnxNet net_;
 };
 

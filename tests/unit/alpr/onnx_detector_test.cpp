@@ -51,6 +51,7 @@ TEST(OnnxPlateDetector, LoadsTheModelAndItsSidecarAgree) {
   EXPECT_DOUBLE_EQ(m.scale, 1.0 / 255.0);
   EXPECT_EQ(m.grid_width, file.grid_width);
   EXPECT_EQ(m.pad_value, file.pad_value);
+  EXPECT_EQ(m.size_multiple, file.size_multiple);
 }
 
 TEST(OnnxPlateDetector, RejectsASidecarWhoseOutputShapeDoesNotMatchTheModel) {
@@ -65,6 +66,10 @@ TEST(OnnxPlateDetector, RejectsASidecarWhoseOutputShapeDoesNotMatchTheModel) {
   o.metadata_path = path;
   EXPECT_THROW(OnnxPlateDetector{o}, InvalidInput);
   j["output"]["shape"] = {1, 9, 160, 160};  // inconsistent with input / stride
+  std::ofstream(path) << j.dump();
+  EXPECT_THROW((void)load_detector_metadata(path), InvalidInput);
+  j["output"]["stride"] = 4;
+  j["input"]["size_multiple"] = 48;  // 640 is not a multiple of 48
   std::ofstream(path) << j.dump();
   EXPECT_THROW((void)load_detector_metadata(path), InvalidInput);
   std::filesystem::remove(path);
@@ -92,6 +97,42 @@ TEST(OnnxPlateDetector, FindsARolledPlateInALargeFrame) {
   const auto scene = render_scene("10 Z 584 KU", {1920, 1080}, 240, 8.0, 3);
   const auto regions = detector().detect(scene.image);
   EXPECT_GE(best_iou(regions, scene.plate), 0.5);
+}
+
+TEST(OnnxPlateDetector, RunsOnTheFramesAspectRatherThanASquareLetterbox) {
+  const OnnxPlateDetector& d = detector();
+  EXPECT_EQ(d.metadata().size_multiple, 32);
+  // 1080p at the default long side 640: 640 × 360, padded down to 384.
+  EXPECT_EQ(d.input_size_for({1920, 1080}), cv::Size(640, 384));
+  EXPECT_EQ(d.input_size_for({1080, 1920}), cv::Size(384, 640));
+  EXPECT_EQ(d.input_size_for({1024, 768}), cv::Size(640, 480));
+  EXPECT_EQ(d.input_size_for({320, 200}), cv::Size(640, 416));  // small frames are upscaled
+  EXPECT_EQ(d.input_size_for({3000, 10}), cv::Size(640, 32));
+  OnnxDetectorOptions o = default_options();
+  o.input_long_side = 960;
+  const OnnxPlateDetector large(o);
+  EXPECT_EQ(large.input_size_for({1920, 1080}), cv::Size(960, 544));
+  EXPECT_EQ(large.input_size_for({3840, 2160}), cv::Size(960, 544));
+}
+
+TEST(OnnxPlateDetector, ALargerInputFindsASmallPlateInA1080pFrame) {
+  // A 96 px wide plate (about 21 px tall): at long side 960 it is 48 px wide at the input;
+  // at the default 640 (32 px) the best box overlapped the plate by IoU 0.47 when written.
+  const auto scene = render_scene("01 A 123 BC", {1920, 1080}, 96, 0.0, 11);
+  OnnxDetectorOptions o = default_options();
+  o.input_long_side = 960;
+  const auto regions = OnnxPlateDetector(o).detect(scene.image);
+  ASSERT_FALSE(regions.empty());
+  EXPECT_GE(iou(regions.front().corners.bounding_box(), scene.plate.bounding_box()), 0.5);
+}
+
+TEST(OnnxPlateDetector, RejectsAnInputLongSideThatIsNotAMultipleOf32OrOutOfRange) {
+  for (const int side : {100, 650, 4096, -32}) {
+    SCOPED_TRACE(side);
+    OnnxDetectorOptions o = default_options();
+    o.input_long_side = side;
+    EXPECT_THROW(OnnxPlateDetector{o}, InvalidInput);
+  }
 }
 
 TEST(OnnxPlateDetector, FindsNoPlateInAnEmptyGreyImage) {
