@@ -161,7 +161,10 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
       ++s.false_passes;
       continue;
     }
-    texts_of[*owner] += " " + (p.read.text.empty() ? "(unreadable)" : p.read.text);
+    texts_of[*owner] += fmt::format(
+        " {} (frames {}-{}, {} votes)", p.read.text.empty() ? "(unreadable)" : p.read.text,
+        std::lround(static_cast<double>(p.read.first_seen.unix_ms) / frame_ms),
+        std::lround(static_cast<double>(p.read.last_seen.unix_ms) / frame_ms), p.read.votes);
     if (++passes_of[*owner] > 1) ++s.duplicates;
     if (p.read.text == truth.vehicles[*owner].text) passes_of[*owner] += 1000;  // correct mark
   }
@@ -223,12 +226,14 @@ testing::TrafficClipSpec enforcement_scene(int seed, cv::Size size, int frames, 
   return testing::random_traffic_scene(seed, size, frames, 5, zoom);
 }
 
-int run_accuracy(int clips, int photo_clips, double zoom, bool verbose, int detector_input) {
+int run_accuracy(int clips, int photo_clips, double zoom, double shutter, bool verbose,
+                 int detector_input) {
   const auto reader = make_reader(detector_input);
   testing::TempDir tmp;
   Score synthetic;
   for (int k = 0; k < clips; ++k) {
-    const testing::TrafficClipSpec spec = enforcement_scene(100 + k, {1920, 1080}, 250, zoom);
+    testing::TrafficClipSpec spec = enforcement_scene(100 + k, {1920, 1080}, 250, zoom);
+    spec.shutter = shutter;
     const fs::path mp4 = tmp.path() / fmt::format("synthetic_{}.mp4", k);
     const testing::ClipTruth truth = testing::write_traffic_clip(spec, mp4);
     synthetic.add(score_clip(mp4, truth, *reader, verbose));
@@ -256,7 +261,9 @@ int run_accuracy(int clips, int photo_clips, double zoom, bool verbose, int dete
       "duplicate passes | false passes | vehicles too small |\n| --- | --- | --- | --- | --- "
       "| --- | --- |\n",
       detector_input == 0 ? 640 : detector_input, kReadableHeightPx);
-  print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}", clips, zoom), synthetic);
+  print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}, shutter {} of a frame",
+                          clips, zoom, shutter),
+              synthetic);
   if (photo_done)
     print_score(fmt::format("real photos animated, {} clips", photo_done), photos);
   else
@@ -442,6 +449,12 @@ int main(int argc, char** argv) {
   acc->add_option("--photo-clips", photo_clips, "animated real photos")->check(CLI::Range(0, 500));
   acc->add_option("--zoom", zoom, "plate size factor over random_traffic_scene")
       ->check(CLI::Range(0.5, 6.0));
+  double shutter = 0.5;
+  acc->add_option("--shutter", shutter,
+                  "synthetic clips' exposure as a fraction of the frame interval (motion blur "
+                  "= speed x shutter); 0.5 = 1/50 s at 25 fps (default), 0.025 = 1/1000 s, a "
+                  "typical ANPR camera's")
+      ->check(CLI::Range(0.0, 1.0));
   bool verbose = false;
   acc->add_flag("--verbose", verbose, "list every vehicle read wrongly or more than once (stderr)");
   CLI::App* thr = app.add_subcommand("throughput", "frames per second on one core");
@@ -471,7 +484,7 @@ int main(int argc, char** argv) {
   // As the agent does, before any thread starts (throughput and accuracy included).
   (void)tune_malloc_for_frames(kAgentMallocArenas);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, verbose, detector_input);
+  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, shutter, verbose, detector_input);
   if (thr->parsed()) return run_throughput(seconds, detector_input);
   if (compare_malloc)
     return run_soak_comparison(self.c_str(), minutes, detect_every, streams, detector_input);

@@ -1,6 +1,7 @@
 #include "video/pass_merger.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -10,7 +11,22 @@
 namespace roadwarden::video {
 namespace {
 
-/// `into` absorbs `other` (same text): evidence from the part with more votes.
+/// True when `next` continues `held` on the spot (see PassMerger): it starts after `held`
+/// ends, within kContinuationGapMs, near `held`'s last box, with a compatible text.
+bool continues(const Pass& held, const Pass& next) {
+  if (held.path.empty() || next.path.empty()) return false;
+  const std::int64_t gap = next.read.first_seen.unix_ms - held.read.last_seen.unix_ms;
+  if (gap <= 0 || gap > PassMerger::kContinuationGapMs) return false;
+  const Box& a = held.path.back().box;
+  const Box& b = next.path.front().box;
+  const double jump = std::hypot(a.x + a.width / 2 - (b.x + b.width / 2),
+                                 a.y + a.height / 2 - (b.y + b.height / 2));
+  if (jump > PassMerger::kContinuationJump * std::max({a.width, b.width, 1.0})) return false;
+  return held.read.text.empty() || next.read.text.empty() ||
+         text_distance(held.read.text, next.read.text) <= PassMerger::kContinuationTextDistance;
+}
+
+/// `into` absorbs `other` (one vehicle): evidence from the part with more votes.
 void merge(Pass& into, Pass&& other) {
   PlateRead& a = into.read;
   PlateRead& b = other.read;
@@ -45,9 +61,10 @@ std::vector<Pass> PassMerger::add(std::vector<Pass> passes, UtcTime now) {
   if (window_ms_ == 0) return passes;
   for (Pass& p : passes) {
     const auto same = std::find_if(held_.begin(), held_.end(), [&](const Pass& h) {
-      return h.read.text == p.read.text &&
-             p.read.first_seen.unix_ms - h.read.last_seen.unix_ms <= window_ms_ &&
-             h.read.first_seen.unix_ms - p.read.last_seen.unix_ms <= window_ms_;
+      return (h.read.text == p.read.text &&
+              p.read.first_seen.unix_ms - h.read.last_seen.unix_ms <= window_ms_ &&
+              h.read.first_seen.unix_ms - p.read.last_seen.unix_ms <= window_ms_) ||
+             continues(h, p) || continues(p, h);
     });
     if (same != held_.end()) {
       merge(*same, std::move(p));

@@ -9,8 +9,17 @@
 
 namespace roadwarden::video {
 
-/// Holds each finished pass for `window_ms` of capture time; a pass of the same text that
-/// starts within the window after a held one ends is merged into it (one vehicle, one read).
+/// Holds each finished pass for `window_ms` of capture time and merges into a held pass (one
+/// vehicle, one read):
+///  * a pass of the same text that starts within the window after the held one ends (the
+///    plate was hidden for a while);
+///  * a continuation: a pass that starts at most kContinuationGapMs after the held one ends,
+///    where the held one's last plate box was (its centre within kContinuationJump box
+///    widths), with a compatible text (either unreadable, or text_distance <=
+///    kContinuationTextDistance). This is one track broken on the spot, typically while the
+///    plate was still small and its partial reads ("M99X" of "VM299XP") could not hold the
+///    association; two vehicles one behind the other are not continuations (the second
+///    plate appears far from where the first was last seen).
 /// The merged read keeps the evidence (best frame, corners, candidates, direction) of the
 /// part with more votes, sums votes and frames_read, spans both parts' first/last seen, and
 /// joins both parts' paths (Pass::path) in sequence order.
@@ -19,6 +28,16 @@ namespace roadwarden::video {
 /// Not thread-safe: one merger per camera, on the camera's worker thread.
 class PassMerger {
  public:
+  /// Longest gap between a pass's last and the next pass's first sighting for the next to
+  /// be a continuation, capture-time ms (half a second at 25 fps is 12 frames, the tracker's
+  /// default miss limit; 1000 allows for detection every 2nd frame and a slow stream).
+  static constexpr std::int64_t kContinuationGapMs = 1000;
+  /// Largest distance between the two sightings' box centres, in widths of the larger box.
+  static constexpr double kContinuationJump = 2.0;
+  /// Largest normalised edit distance between two readable texts of a continuation (the
+  /// tracker's default association gate, TrackerOptions::max_text_distance).
+  static constexpr double kContinuationTextDistance = 0.5;
+
   /// `window_ms` >= 0 (0 disables merging: passes go straight through); default 3000 ms.
   /// Throws InvalidInput for a negative window.
   explicit PassMerger(std::int64_t window_ms = 3000);

@@ -80,6 +80,86 @@ TEST(PassMerger, DifferentTextsStaySeparateAndComeOutInOrder) {
   EXPECT_EQ(out[1].read.text, "40B777XY");
 }
 
+// A pass whose path is one point per end: `from` at first_seen, `to` at last_seen.
+Pass pass_along(const std::string& text, std::int64_t first_ms, std::int64_t last_ms, int votes,
+                Box from, Box to) {
+  Pass p = pass(text, first_ms, last_ms, votes);
+  p.path = {{UtcTime{first_ms}, first_ms / 40, {}, from}, {UtcTime{last_ms}, last_ms / 40, {}, to}};
+  return p;
+}
+
+TEST(PassMerger, AContinuationOnTheSpotWithAPartialReadIsOneVehicle) {
+  // The track broke while the plate was small: "M99X" ends at 2920 ms where "VM299XP"
+  // starts 40 ms later.
+  PassMerger merger(3000);
+  (void)merger.add(one(pass_along("M99X", 2280, 2920, 1, {950, 420, 30, 8}, {948, 470, 40, 10})),
+                   UtcTime{2920});
+  (void)merger.add(
+      one(pass_along("VM299XP", 2960, 4680, 36, {947, 476, 42, 11}, {940, 900, 200, 50})),
+      UtcTime{4680});
+  const std::vector<Pass> out = merger.finish();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].read.text, "VM299XP");
+  EXPECT_EQ(out[0].read.votes, 37);
+  EXPECT_EQ(out[0].read.first_seen.unix_ms, 2280);
+  EXPECT_EQ(out[0].path.size(), 4u);
+}
+
+TEST(PassMerger, AnUnreadableFragmentContinuedByAReadIsOneVehicle) {
+  PassMerger merger(3000);
+  (void)merger.add(one(pass_along("", 0, 400, 0, {100, 100, 30, 8}, {100, 120, 34, 9})),
+                   UtcTime{400});
+  (void)merger.add(one(pass_along("01A123BC", 480, 2000, 12, {101, 124, 35, 9}, {90, 600, 120, 30})),
+                   UtcTime{2000});
+  const std::vector<Pass> out = merger.finish();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].read.text, "01A123BC");
+}
+
+TEST(PassMerger, ACarFollowingCloseBehindIsASecondPass) {
+  PassMerger merger(3000);
+  std::vector<Pass> out;
+  // The first car leaves at the bottom; 40 ms later the next one, with a similar plate,
+  // appears far up the same lane: not a continuation.
+  (void)merger.add(
+      one(pass_along("VM299XP", 0, 2000, 20, {940, 420, 40, 10}, {930, 1000, 200, 50})),
+      UtcTime{2000});
+  (void)merger.add(one(pass_along("VM299XB", 2040, 4000, 20, {945, 430, 40, 10}, {930, 1000, 200, 50})),
+                   UtcTime{4000});
+  out = merger.finish();
+  EXPECT_EQ(out.size(), 2u);
+}
+
+TEST(PassMerger, OverlappingOrDissimilarNeighboursStaySeparate) {
+  {
+    // Side by side over the same time (two lanes, similar plates): two vehicles.
+    PassMerger merger(3000);
+    (void)merger.add(one(pass_along("01A123BC", 0, 2000, 9, {100, 100, 40, 10}, {100, 500, 120, 30})),
+                     UtcTime{2000});
+    (void)merger.add(one(pass_along("01A123BD", 1000, 3000, 9, {100, 520, 120, 30}, {100, 900, 160, 40})),
+                     UtcTime{3000});
+    EXPECT_EQ(merger.finish().size(), 2u);
+  }
+  {
+    // Adjacent in time and place but texts far apart (5 of 8 differ): two vehicles.
+    PassMerger merger(3000);
+    (void)merger.add(one(pass_along("01A123BC", 0, 2000, 9, {100, 100, 40, 10}, {100, 500, 120, 30})),
+                     UtcTime{2000});
+    (void)merger.add(one(pass_along("40B777XC", 2040, 3000, 9, {100, 520, 120, 30}, {100, 900, 160, 40})),
+                     UtcTime{3000});
+    EXPECT_EQ(merger.finish().size(), 2u);
+  }
+  {
+    // Adjacent in place and text but 1.5 s apart: beyond the continuation gap.
+    PassMerger merger(3000);
+    (void)merger.add(one(pass_along("M99X", 0, 2000, 1, {100, 100, 40, 10}, {100, 500, 120, 30})),
+                     UtcTime{2000});
+    (void)merger.add(one(pass_along("VM299XP", 3500, 5000, 9, {100, 520, 120, 30}, {100, 900, 160, 40})),
+                     UtcTime{5000});
+    EXPECT_EQ(merger.finish().size(), 2u);
+  }
+}
+
 TEST(PassMerger, ZeroWindowPassesStraightThroughAndNegativeIsRejected) {
   PassMerger merger(0);
   EXPECT_EQ(merger.add(one(pass("01A123BC", 0, 1000, 8)), UtcTime{1000}).size(), 1u);
