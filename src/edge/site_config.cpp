@@ -54,6 +54,10 @@ void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
   t.number("min_detector_confidence", c.alpr.min_detector_confidence, 0, 1);
   t.number("min_read_confidence", c.alpr.min_read_confidence, 0, 1);
   t.number("min_plate_height", c.alpr.min_plate_height, 1, 1000);
+  t.integer("detector_input", c.alpr.detector_input, 0, 2048);
+  if (c.alpr.detector_input != 0 && (c.alpr.detector_input < 128 || c.alpr.detector_input % 32 != 0))
+    t.fail("detector_input", fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}",
+                                         c.alpr.detector_input));
   t.boolean("require_digit", c.alpr.require_digit);
   t.integer("threads", c.threads, 1, 64);
   t.reject_unknown();

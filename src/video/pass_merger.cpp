@@ -26,6 +26,39 @@ bool continues(const Pass& held, const Pass& next) {
          text_distance(held.read.text, next.read.text) <= PassMerger::kContinuationTextDistance;
 }
 
+bool holds_centre(const Box& outer, const Box& inner) {
+  const double cx = inner.x + inner.width / 2, cy = inner.y + inner.height / 2;
+  return cx >= outer.x && cx <= outer.x + outer.width && cy >= outer.y &&
+         cy <= outer.y + outer.height;
+}
+
+/// True when on some frame (same sequence number) the two passes' boxes hold each other's
+/// centre. Paths are in sequence order.
+bool coincide(const Pass& a, const Pass& b) {
+  auto i = a.path.begin();
+  auto j = b.path.begin();
+  while (i != a.path.end() && j != b.path.end()) {
+    if (i->sequence < j->sequence) {
+      ++i;
+    } else if (j->sequence < i->sequence) {
+      ++j;
+    } else {
+      if (holds_centre(i->box, j->box) && holds_centre(j->box, i->box)) return true;
+      ++i;
+      ++j;
+    }
+  }
+  return false;
+}
+
+/// True when `weak` is a fragment of `strong` (see PassMerger); both within the window.
+bool fragment_of(const Pass& weak, const Pass& strong) {
+  return !weak.read.text.empty() && !strong.read.text.empty() &&
+         weak.read.votes <= PassMerger::kFragmentVotes &&
+         strong.read.votes >= PassMerger::kFragmentOtherVotes &&
+         text_distance(weak.read.text, strong.read.text) <= PassMerger::kFragmentTextDistance;
+}
+
 /// `into` absorbs `other` (one vehicle): evidence from the part with more votes.
 void merge(Pass& into, Pass&& other) {
   PlateRead& a = into.read;
@@ -61,10 +94,11 @@ std::vector<Pass> PassMerger::add(std::vector<Pass> passes, UtcTime now) {
   if (window_ms_ == 0) return passes;
   for (Pass& p : passes) {
     const auto same = std::find_if(held_.begin(), held_.end(), [&](const Pass& h) {
-      return (h.read.text == p.read.text &&
-              p.read.first_seen.unix_ms - h.read.last_seen.unix_ms <= window_ms_ &&
-              h.read.first_seen.unix_ms - p.read.last_seen.unix_ms <= window_ms_) ||
-             continues(h, p) || continues(p, h);
+      const bool in_window = p.read.first_seen.unix_ms - h.read.last_seen.unix_ms <= window_ms_ &&
+                             h.read.first_seen.unix_ms - p.read.last_seen.unix_ms <= window_ms_;
+      return (in_window && (h.read.text == p.read.text || fragment_of(p, h) ||
+                            fragment_of(h, p))) ||
+             continues(h, p) || continues(p, h) || coincide(h, p);
     });
     if (same != held_.end()) {
       merge(*same, std::move(p));

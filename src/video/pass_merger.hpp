@@ -19,7 +19,15 @@ namespace roadwarden::video {
 ///    kContinuationTextDistance). This is one track broken on the spot, typically while the
 ///    plate was still small and its partial reads ("M99X" of "VM299XP") could not hold the
 ///    association; two vehicles one behind the other are not continuations (the second
-///    plate appears far from where the first was last seen).
+///    plate appears far from where the first was last seen);
+///  * a coincident pass: on some frame both passes' plate boxes hold each other's centre (two
+///    plates cannot be in one place at once; a second detection of one plate, e.g. a part of
+///    it read as "ZO13HMN" of "20136HMN", made a short second track);
+///  * a fragment: a pass whose text was read on at most kFragmentVotes frames, within the
+///    window of a pass read on at least kFragmentOtherVotes frames whose text is within
+///    kFragmentTextDistance of it (the plate, hidden for a while, came back too small or
+///    blurred to read fully: "O384TTX" after "90384TTX"). A second vehicle with a plate that
+///    close, within seconds, and read on two frames or fewer is counted with the first.
 /// The merged read keeps the evidence (best frame, corners, candidates, direction) of the
 /// part with more votes, sums votes and frames_read, spans both parts' first/last seen, and
 /// joins both parts' paths (Pass::path) in sequence order.
@@ -37,6 +45,11 @@ class PassMerger {
   /// Largest normalised edit distance between two readable texts of a continuation (the
   /// tracker's default association gate, TrackerOptions::max_text_distance).
   static constexpr double kContinuationTextDistance = 0.5;
+  /// Fragment rule: most exact reads of a fragment, fewest of the pass it joins, and the
+  /// largest normalised edit distance between their texts (2 of 8 characters).
+  static constexpr int kFragmentVotes = 2;
+  static constexpr int kFragmentOtherVotes = 5;
+  static constexpr double kFragmentTextDistance = 0.25;
 
   /// `window_ms` >= 0 (0 disables merging: passes go straight through); default 3000 ms.
   /// Throws InvalidInput for a negative window.

@@ -150,6 +150,17 @@ TEST_F(SiteConfigTest, RejectsUnknownTimeZoneAndCountryNamingTheKey) {
               HasSubstr("reader.country: unknown country"));
 }
 
+TEST_F(SiteConfigTest, DetectorInputIsZeroByDefaultAndAMultipleOf32) {
+  EXPECT_EQ(load_site_config(write(kMinimal)).alpr.detector_input, 0);
+  EXPECT_EQ(load_site_config(write(std::string(kMinimal) + "[reader]\ndetector_input = 960\n"))
+                .alpr.detector_input,
+            960);
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\ndetector_input = 1000\n"),
+              HasSubstr("reader.detector_input: must be 0 or a multiple of 32 in 128..2048"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\ndetector_input = 4096\n"),
+              HasSubstr("reader.detector_input"));
+}
+
 TEST_F(SiteConfigTest, FolderCamerasReadEverySnapshotWithoutTracking) {
   const SiteConfig c = load_site_config(write(R"(
 [site]

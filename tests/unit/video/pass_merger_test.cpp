@@ -160,6 +160,44 @@ TEST(PassMerger, OverlappingOrDissimilarNeighboursStaySeparate) {
   }
 }
 
+TEST(PassMerger, ASecondTrackOnTheSamePlateAtTheSameTimeIsOneVehicle) {
+  // A part of the plate detected on its own for three frames, inside the main track.
+  PassMerger merger(3000);
+  Pass main = pass("20136HMN", 7000, 9960, 46);
+  for (int f = 175; f <= 249; ++f)
+    main.path.push_back({UtcTime{f * 40}, f, {}, {900.0, 400.0 + 4 * (f - 175), 160, 40}});
+  Pass ghost = pass("ZO13HMN", 7320, 7400, 2);
+  for (int f = 183; f <= 185; ++f)
+    ghost.path.push_back({UtcTime{f * 40}, f, {}, {910.0, 402.0 + 4 * (f - 175), 120, 36}});
+  (void)merger.add(one(std::move(ghost)), UtcTime{7400});
+  (void)merger.add(one(std::move(main)), UtcTime{9960});
+  const std::vector<Pass> out = merger.finish();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].read.text, "20136HMN");
+  EXPECT_EQ(out[0].path.size(), 75u);  // the ghost's frames are the main track's frames
+}
+
+TEST(PassMerger, AShortBarelyReadReturnAfterOcclusionIsAFragmentOfThePass) {
+  PassMerger merger(3000);
+  (void)merger.add(
+      one(pass_along("90384TTX", 5800, 6200, 11, {700, 500, 150, 38}, {690, 620, 180, 45})),
+      UtcTime{6200});
+  (void)merger.add(one(pass_along("O384TTX", 7480, 7960, 1, {400, 300, 60, 15}, {380, 280, 50, 12})),
+                   UtcTime{7960});
+  const std::vector<Pass> out = merger.finish();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].read.text, "90384TTX");
+}
+
+TEST(PassMerger, TwoWellReadFleetPlatesOneCharacterApartStayTwoVehicles) {
+  PassMerger merger(3000);
+  (void)merger.add(one(pass_along("01A123BC", 0, 2000, 20, {100, 100, 40, 10}, {100, 900, 160, 40})),
+                   UtcTime{2000});
+  (void)merger.add(one(pass_along("01A124BC", 2500, 4500, 20, {100, 100, 40, 10}, {100, 900, 160, 40})),
+                   UtcTime{4500});
+  EXPECT_EQ(merger.finish().size(), 2u);
+}
+
 TEST(PassMerger, ZeroWindowPassesStraightThroughAndNegativeIsRejected) {
   PassMerger merger(0);
   EXPECT_EQ(merger.add(one(pass("01A123BC", 0, 1000, 8)), UtcTime{1000}).size(), 1u);
