@@ -26,26 +26,27 @@ bool continues(const Pass& held, const Pass& next) {
          text_distance(held.read.text, next.read.text) <= PassMerger::kContinuationTextDistance;
 }
 
-bool holds_centre(const Box& outer, const Box& inner) {
-  const double cx = inner.x + inner.width / 2, cy = inner.y + inner.height / 2;
-  return cx >= outer.x && cx <= outer.x + outer.width && cy >= outer.y &&
-         cy <= outer.y + outer.height;
+/// True when the two boxes overlap by at least half of the smaller one's area.
+bool mostly_overlap(const Box& a, const Box& b) {
+  const double w = std::min(a.x + a.width, b.x + b.width) - std::max(a.x, b.x);
+  const double h = std::min(a.y + a.height, b.y + b.height) - std::max(a.y, b.y);
+  if (w <= 0 || h <= 0) return false;
+  return w * h >= 0.5 * std::min(a.width * a.height, b.width * b.height);
 }
 
-/// True when on some frame (same sequence number) the two passes' boxes hold each other's
-/// centre. Paths are in sequence order.
+/// True when on frames at most PassMerger::kCoincidentFrames apart (sequence numbers) the two
+/// passes' plate boxes overlap by at least half of the smaller box. Paths are in sequence
+/// order.
 bool coincide(const Pass& a, const Pass& b) {
-  auto i = a.path.begin();
-  auto j = b.path.begin();
-  while (i != a.path.end() && j != b.path.end()) {
-    if (i->sequence < j->sequence) {
-      ++i;
-    } else if (j->sequence < i->sequence) {
-      ++j;
-    } else {
-      if (holds_centre(i->box, j->box) && holds_centre(j->box, i->box)) return true;
-      ++i;
-      ++j;
+  std::size_t from = 0;
+  for (const PathPoint& p : a.path) {
+    while (from < b.path.size() &&
+           b.path[from].sequence < p.sequence - PassMerger::kCoincidentFrames)
+      ++from;
+    for (std::size_t j = from;
+         j < b.path.size() && b.path[j].sequence <= p.sequence + PassMerger::kCoincidentFrames;
+         ++j) {
+      if (mostly_overlap(p.box, b.path[j].box)) return true;
     }
   }
   return false;

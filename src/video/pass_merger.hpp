@@ -20,9 +20,10 @@ namespace roadwarden::video {
 ///    plate was still small and its partial reads ("M99X" of "VM299XP") could not hold the
 ///    association; two vehicles one behind the other are not continuations (the second
 ///    plate appears far from where the first was last seen);
-///  * a coincident pass: on some frame both passes' plate boxes hold each other's centre (two
-///    plates cannot be in one place at once; a second detection of one plate, e.g. a part of
-///    it read as "ZO13HMN" of "20136HMN", made a short second track);
+///  * a coincident pass: on frames at most kCoincidentFrames apart the two passes' plate boxes
+///    overlap by at least half of the smaller box (two plates cannot be in one place at once,
+///    and a plate moves a small part of its width in two frames: a part of one plate detected
+///    on its own, read as "ZO13HMN" of "20136HMN", made a short second track);
 ///  * a fragment: a pass whose text was read on at most kFragmentVotes frames, within the
 ///    window of a pass read on at least kFragmentOtherVotes frames whose text is within
 ///    kFragmentTextDistance of it (the plate, hidden for a while, came back too small or
@@ -45,6 +46,8 @@ class PassMerger {
   /// Largest normalised edit distance between two readable texts of a continuation (the
   /// tracker's default association gate, TrackerOptions::max_text_distance).
   static constexpr double kContinuationTextDistance = 0.5;
+  /// Coincidence rule: frames (sequence numbers) apart that may still hold one plate.
+  static constexpr int kCoincidentFrames = 2;
   /// Fragment rule: most exact reads of a fragment, fewest of the pass it joins, and the
   /// largest normalised edit distance between their texts (2 of 8 characters).
   static constexpr int kFragmentVotes = 2;

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "core/errors.hpp"
@@ -166,15 +168,31 @@ TEST(PassMerger, ASecondTrackOnTheSamePlateAtTheSameTimeIsOneVehicle) {
   Pass main = pass("20136HMN", 7000, 9960, 46);
   for (int f = 175; f <= 249; ++f)
     main.path.push_back({UtcTime{f * 40}, f, {}, {900.0, 400.0 + 4 * (f - 175), 160, 40}});
+  // The left three quarters of the plate, on frames where the main track missed it.
   Pass ghost = pass("ZO13HMN", 7320, 7400, 2);
-  for (int f = 183; f <= 185; ++f)
-    ghost.path.push_back({UtcTime{f * 40}, f, {}, {910.0, 402.0 + 4 * (f - 175), 120, 36}});
+  for (int f = 183; f <= 185; ++f) {
+    ghost.path.push_back({UtcTime{f * 40}, f, {}, {900.0, 400.0 + 4 * (f - 175), 120, 40}});
+    main.path.erase(std::find_if(main.path.begin(), main.path.end(),
+                                 [&](const PathPoint& p) { return p.sequence == f; }));
+  }
   (void)merger.add(one(std::move(ghost)), UtcTime{7400});
   (void)merger.add(one(std::move(main)), UtcTime{9960});
   const std::vector<Pass> out = merger.finish();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].read.text, "20136HMN");
-  EXPECT_EQ(out[0].path.size(), 75u);  // the ghost's frames are the main track's frames
+  EXPECT_EQ(out[0].path.size(), 75u);
+}
+
+TEST(PassMerger, TwoPlatesSideBySideOnTheSameFramesStayTwoVehicles) {
+  PassMerger merger(3000);
+  Pass left = pass("01A123BC", 0, 2000, 1), right = pass("40B777XY", 0, 2000, 1);
+  for (int f = 0; f <= 50; ++f) {
+    left.path.push_back({UtcTime{f * 40}, f, {}, {500.0, 400.0 + 8 * f, 120, 30}});
+    right.path.push_back({UtcTime{f * 40}, f, {}, {640.0, 400.0 + 8 * f, 120, 30}});
+  }
+  (void)merger.add(one(std::move(left)), UtcTime{2000});
+  (void)merger.add(one(std::move(right)), UtcTime{2000});
+  EXPECT_EQ(merger.finish().size(), 2u);
 }
 
 TEST(PassMerger, AShortBarelyReadReturnAfterOcclusionIsAFragmentOfThePass) {
