@@ -132,13 +132,15 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
       }
       frames_found_of[i] += found ? 1 : 0;
     }
-    for (video::Pass& p : merger.add(tracker.update(*f, reads), f->capture_time))
+    std::vector<video::Pass> done = tracker.update(*f, reads);
+    for (video::Pass& p : merger.add(std::move(done), f->capture_time, tracker.earliest_live_start()))
       passes.push_back(std::move(p));
     last = f->capture_time;
   }
   for (video::Pass& p : merger.add(tracker.finish(), last)) passes.push_back(std::move(p));
   for (video::Pass& p : merger.finish()) passes.push_back(std::move(p));
   const double frame_ms = 1000.0 / truth.fps;
+  const bool verbose_passes = verbose && std::getenv("EDGE_BENCH_ALL_PASSES") != nullptr;
   std::map<std::size_t, int> passes_of;
   std::map<std::size_t, std::string> texts_of;  // the passes' texts per vehicle, for --verbose
   for (const video::Pass& p : passes) {
@@ -157,6 +159,10 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
       }
     }
     ++s.passes;
+    if (verbose_passes)
+      std::cerr << fmt::format("    pass {} frames {}-{} votes {} -> vehicle {}\n", p.read.text,
+                               p.read.first_seen.unix_ms / 40, p.read.last_seen.unix_ms / 40,
+                               p.read.votes, owner ? static_cast<long>(*owner) : -1L);
     if (!owner) {
       ++s.false_passes;
       continue;
@@ -226,18 +232,18 @@ testing::TrafficClipSpec enforcement_scene(int seed, cv::Size size, int frames, 
   return testing::random_traffic_scene(seed, size, frames, 5, zoom);
 }
 
-int run_accuracy(int clips, int photo_clips, double zoom, double shutter, bool verbose,
+int run_accuracy(int first, int clips, int photo_clips, double zoom, double shutter, bool verbose,
                  int detector_input) {
   const auto reader = make_reader(detector_input);
   testing::TempDir tmp;
   Score synthetic;
-  for (int k = 0; k < clips; ++k) {
+  for (int k = first; k < first + clips; ++k) {
     testing::TrafficClipSpec spec = enforcement_scene(100 + k, {1920, 1080}, 250, zoom);
     spec.shutter = shutter;
     const fs::path mp4 = tmp.path() / fmt::format("synthetic_{}.mp4", k);
     const testing::ClipTruth truth = testing::write_traffic_clip(spec, mp4);
     synthetic.add(score_clip(mp4, truth, *reader, verbose));
-    std::cerr << "synthetic clip " << k + 1 << "/" << clips << " done\n";
+    std::cerr << "synthetic clip " << k + 1 - first << "/" << clips << " done\n";
   }
   Score photos;
   const std::optional<fs::path> shared = testing::shared_dir();
@@ -446,6 +452,10 @@ int main(int argc, char** argv) {
   double seconds = 10, minutes = 30, zoom = 2.0;
   CLI::App* acc = app.add_subcommand("accuracy", "per-pass vs per-frame accuracy");
   acc->add_option("--clips", clips, "synthetic clips")->check(CLI::Range(1, 100));
+  int first_clip = 0;
+  acc->add_option("--first-clip", first_clip,
+                  "index of the first synthetic clip (clip k is scene seed 100 + k)")
+      ->check(CLI::Range(0, 1000));
   acc->add_option("--photo-clips", photo_clips, "animated real photos")->check(CLI::Range(0, 500));
   acc->add_option("--zoom", zoom, "plate size factor over random_traffic_scene")
       ->check(CLI::Range(0.5, 6.0));
@@ -484,7 +494,8 @@ int main(int argc, char** argv) {
   // As the agent does, before any thread starts (throughput and accuracy included).
   (void)tune_malloc_for_frames(kAgentMallocArenas);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  if (acc->parsed()) return run_accuracy(clips, photo_clips, zoom, shutter, verbose, detector_input);
+  if (acc->parsed()) return run_accuracy(first_clip, clips, photo_clips, zoom, shutter, verbose,
+                                         detector_input);
   if (thr->parsed()) return run_throughput(seconds, detector_input);
   if (compare_malloc)
     return run_soak_comparison(self.c_str(), minutes, detect_every, streams, detector_input);

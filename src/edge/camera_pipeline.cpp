@@ -77,9 +77,13 @@ std::vector<video::Pass> CameraWorker::process(const video::Frame& frame) {
       if (!r.text.empty()) passes.push_back(snapshot_pass(camera_, frame, r));
     return passes;
   }
-  if (!detect) return merger_.add(tracker_.skip(frame), frame.capture_time);
+  if (!detect) {
+    std::vector<video::Pass> done = tracker_.skip(frame);
+    return merger_.add(std::move(done), frame.capture_time, tracker_.earliest_live_start());
+  }
   ++frames_read_;
-  return merger_.add(tracker_.update(frame, reader_.read(frame.image)), frame.capture_time);
+  std::vector<video::Pass> done = tracker_.update(frame, reader_.read(frame.image));
+  return merger_.add(std::move(done), frame.capture_time, tracker_.earliest_live_start());
 }
 
 std::vector<video::Pass> CameraWorker::finish() {

@@ -34,9 +34,10 @@ namespace roadwarden::edge {
 class CameraWorker {
  public:
   /// `reader` must outlive the worker (Alpr::read is const and thread-safe, so one reader may
-  /// serve every camera). Passes of the same text within `merge_window_ms` of capture time
-  /// are merged (video::PassMerger), so passes come out up to that much after the vehicle
-  /// has gone. Throws InvalidInput for detect_every < 1, a negative window or bad tracker
+  /// serve every camera). Passes of one vehicle (the same text within `merge_window_ms` of
+  /// capture time, a track broken on the spot, a second track on the same plate, a barely
+  /// read fragment) are merged (video::PassMerger), so passes come out up to that much after
+  /// the vehicle has gone. Throws InvalidInput for detect_every < 1, a negative window or bad tracker
   /// options.
   /// With `track` false (snapshot cameras: each image is a different moment, often a
   /// different vehicle) there is no tracking: every readable plate of every frame is a pass

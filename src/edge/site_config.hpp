@@ -65,7 +65,9 @@ struct CameraConfig {
   /// Default: block for files and folders, drop_oldest for streams.
   Overflow overflow = Overflow::block;
   /// Passes of the same text less than this many milliseconds apart are one vehicle whose
-  /// plate was hidden for a while (video::PassMerger), 0..60000; default 3000 (0 = off).
+  /// plate was hidden for a while; so are the other cases video::PassMerger lists (a track
+  /// broken on the spot, a second track on one plate, a fragment), 0..60000; default 3000
+  /// (0 = off: no merging at all).
   std::int64_t merge_window_ms = 3000;
   /// Tracker options (the [camera.tracker] table).
   video::TrackerOptions tracker;

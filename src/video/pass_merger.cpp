@@ -11,6 +11,12 @@
 namespace roadwarden::video {
 namespace {
 
+/// True when either pass is unreadable or their texts are within kContinuationTextDistance.
+bool compatible_text(const Pass& a, const Pass& b) {
+  return a.read.text.empty() || b.read.text.empty() ||
+         text_distance(a.read.text, b.read.text) <= PassMerger::kContinuationTextDistance;
+}
+
 /// True when `next` continues `held` on the spot (see PassMerger): it starts after `held`
 /// ends, within kContinuationGapMs, near `held`'s last box, with a compatible text.
 bool continues(const Pass& held, const Pass& next) {
@@ -22,8 +28,7 @@ bool continues(const Pass& held, const Pass& next) {
   const double jump = std::hypot(a.x + a.width / 2 - (b.x + b.width / 2),
                                  a.y + a.height / 2 - (b.y + b.height / 2));
   if (jump > PassMerger::kContinuationJump * std::max({a.width, b.width, 1.0})) return false;
-  return held.read.text.empty() || next.read.text.empty() ||
-         text_distance(held.read.text, next.read.text) <= PassMerger::kContinuationTextDistance;
+  return compatible_text(held, next);
 }
 
 /// True when the two boxes overlap by at least half of the smaller one's area.
@@ -38,6 +43,7 @@ bool mostly_overlap(const Box& a, const Box& b) {
 /// passes' plate boxes overlap by at least half of the smaller box. Paths are in sequence
 /// order.
 bool coincide(const Pass& a, const Pass& b) {
+  if (!compatible_text(a, b)) return false;
   std::size_t from = 0;
   for (const PathPoint& p : a.path) {
     while (from < b.path.size() &&
@@ -91,7 +97,8 @@ PassMerger::PassMerger(std::int64_t window_ms) : window_ms_(window_ms) {
     throw InvalidInput(fmt::format("pass merge window must be >= 0 ms, got {}", window_ms));
 }
 
-std::vector<Pass> PassMerger::add(std::vector<Pass> passes, UtcTime now) {
+std::vector<Pass> PassMerger::add(std::vector<Pass> passes, UtcTime now,
+                                  std::optional<UtcTime> live_since) {
   if (window_ms_ == 0) return passes;
   for (Pass& p : passes) {
     const auto same = std::find_if(held_.begin(), held_.end(), [&](const Pass& h) {
@@ -110,7 +117,8 @@ std::vector<Pass> PassMerger::add(std::vector<Pass> passes, UtcTime now) {
   std::vector<Pass> out;
   std::vector<Pass> keep;
   for (Pass& h : held_) {
-    if (h.read.last_seen.unix_ms + window_ms_ < now.unix_ms) {
+    const std::int64_t closes = h.read.last_seen.unix_ms + window_ms_;
+    if (closes < now.unix_ms && (!live_since || closes < live_since->unix_ms)) {
       out.push_back(std::move(h));
     } else {
       keep.push_back(std::move(h));

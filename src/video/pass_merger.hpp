@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "video/tracker.hpp"
@@ -21,9 +22,10 @@ namespace roadwarden::video {
 ///    association; two vehicles one behind the other are not continuations (the second
 ///    plate appears far from where the first was last seen);
 ///  * a coincident pass: on frames at most kCoincidentFrames apart the two passes' plate boxes
-///    overlap by at least half of the smaller box (two plates cannot be in one place at once,
-///    and a plate moves a small part of its width in two frames: a part of one plate detected
-///    on its own, read as "ZO13HMN" of "20136HMN", made a short second track);
+///    overlap by at least half of the smaller box, with a compatible text as above (a part of
+///    one plate detected on its own, read as "ZO13HMN" of "20136HMN", made a short second
+///    track). The text condition keeps apart two vehicles whose plates cross the same spot
+///    (one passing in front of the other, a lane change);
 ///  * a fragment: a pass whose text was read on at most kFragmentVotes frames, within the
 ///    window of a pass read on at least kFragmentOtherVotes frames whose text is within
 ///    kFragmentTextDistance of it (the plate, hidden for a while, came back too small or
@@ -59,8 +61,13 @@ class PassMerger {
   explicit PassMerger(std::int64_t window_ms = 3000);
 
   /// Adds the passes the tracker finished at capture time `now` and returns those whose
-  /// window has closed (last_seen + window < now), oldest first.
-  [[nodiscard]] std::vector<Pass> add(std::vector<Pass> passes, UtcTime now);
+  /// window has closed, oldest first: last_seen + window < now, and, when `live_since` (the
+  /// first sighting of the tracker's oldest live track, Tracker::earliest_live_start()) is
+  /// given, last_seen + window < live_since — a track that began within the window may still
+  /// finish as a pass of the same vehicle, however long it lasts. A pass is so held at most
+  /// the window plus the longest track (TrackerOptions::max_track_frames).
+  [[nodiscard]] std::vector<Pass> add(std::vector<Pass> passes, UtcTime now,
+                                      std::optional<UtcTime> live_since = std::nullopt);
   /// End of the source: every held pass.
   [[nodiscard]] std::vector<Pass> finish();
 

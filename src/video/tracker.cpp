@@ -213,6 +213,15 @@ std::size_t Tracker::live_tracks() const {
   return tracks_.size();
 }
 
+std::optional<UtcTime> Tracker::earliest_live_start() const {
+  std::optional<UtcTime> earliest;
+  for (const auto& t : tracks_) {
+    if (!t->obs.empty() && (!earliest || t->obs.front().time < *earliest))
+      earliest = t->obs.front().time;
+  }
+  return earliest;
+}
+
 std::vector<Pass> Tracker::advance(const Frame& frame) {
   if (have_frame_ && frame.sequence <= last_sequence_) {
     throw InvalidInput(fmt::format("tracker for camera {}: frame sequence {} is not after {}",

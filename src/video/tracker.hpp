@@ -172,6 +172,9 @@ class Tracker {
 
   /// Number of live (unfinished) tracks, for tests and health reporting.
   [[nodiscard]] std::size_t live_tracks() const;
+  /// Capture time of the first frame of the oldest live track; none when no track is live.
+  /// A PassMerger holds finished passes while a live track may still join them.
+  [[nodiscard]] std::optional<UtcTime> earliest_live_start() const;
   [[nodiscard]] const TrackerOptions& options() const { return options_; }
   [[nodiscard]] const std::string& camera() const { return camera_; }
 

@@ -59,6 +59,23 @@ TEST(PassMerger, MergedPassJoinsBothPathsInSequenceOrder) {
   EXPECT_EQ(out[0].path[3].sequence, 100);
 }
 
+TEST(PassMerger, APassIsHeldWhileATrackThatBeganWithinItsWindowIsLive) {
+  // The plate was lost for 560 ms; the second track then lasts 2.5 s: the first part must
+  // still be there to merge when the second finishes.
+  PassMerger merger(3000);
+  EXPECT_TRUE(merger.add(one(pass("ZD343PD", 240, 600, 4)), UtcTime{600}).empty());
+  // Without live_since the window would close at 3600 ms.
+  EXPECT_TRUE(merger.add({}, UtcTime{3700}, UtcTime{1160}).empty());
+  EXPECT_TRUE(merger.add(one(pass("ZD343PD", 1160, 3680, 61)), UtcTime{3700}).empty());
+  const std::vector<Pass> out = merger.add({}, UtcTime{6700});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].read.votes, 65);
+  // A live track that began after the window released the pass as before.
+  PassMerger other(3000);
+  (void)other.add(one(pass("01A123BC", 0, 1000, 8)), UtcTime{1000});
+  EXPECT_EQ(other.add({}, UtcTime{4001}, UtcTime{4001}).size(), 1u);
+}
+
 TEST(PassMerger, SameTextLongAfterIsASecondPass) {
   PassMerger merger(3000);
   (void)merger.add(one(pass("01A123BC", 0, 1000, 8)), UtcTime{1000});
@@ -192,6 +209,19 @@ TEST(PassMerger, TwoPlatesSideBySideOnTheSameFramesStayTwoVehicles) {
   }
   (void)merger.add(one(std::move(left)), UtcTime{2000});
   (void)merger.add(one(std::move(right)), UtcTime{2000});
+  EXPECT_EQ(merger.finish().size(), 2u);
+}
+
+TEST(PassMerger, TwoPlatesCrossingTheSameSpotStayTwoVehicles) {
+  // One vehicle approaching, one crossing in front of it: their boxes meet at frame 40.
+  PassMerger merger(3000);
+  Pass approaching = pass("01315ZHS", 0, 4000, 60), crossing = pass("70774JKR", 1200, 2400, 30);
+  for (int f = 0; f <= 100; ++f)
+    approaching.path.push_back({UtcTime{f * 40}, f, {}, {900.0, 300.0 + 5 * f, 120, 30}});
+  for (int f = 30; f <= 60; ++f)
+    crossing.path.push_back({UtcTime{f * 40}, f, {}, {900.0 + 40 * (f - 40), 500.0, 120, 30}});
+  (void)merger.add(one(std::move(crossing)), UtcTime{2400});
+  (void)merger.add(one(std::move(approaching)), UtcTime{4000});
   EXPECT_EQ(merger.finish().size(), 2u);
 }
 

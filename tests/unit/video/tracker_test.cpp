@@ -310,6 +310,18 @@ TEST(Tracker, EmptyReadsDoNotVoteButCountTowardsTheTrack) {
   EXPECT_EQ(passes[0].read.best_sequence % 3, 0);
 }
 
+TEST(Tracker, EarliestLiveStartIsTheOldestLiveTracksFirstSighting) {
+  Tracker tracker("cam-1");
+  EXPECT_FALSE(tracker.earliest_live_start().has_value());
+  const Frame f0 = make_frame(10), f1 = make_frame(11);
+  (void)tracker.update(f0, {plate("01A123BC", 300, 300, 120, 26)});
+  (void)tracker.update(f1, {plate("01A123BC", 305, 300, 120, 26), plate("40B777XY", 900, 500, 120, 26)});
+  ASSERT_EQ(tracker.live_tracks(), 2u);
+  EXPECT_EQ(tracker.earliest_live_start(), f0.capture_time);
+  (void)tracker.finish();
+  EXPECT_FALSE(tracker.earliest_live_start().has_value());
+}
+
 TEST(Tracker, SkippedFramesBetweenDetectionsKeepOneTrack) {
   // Detection every 4th frame; the plate moves 25 px per frame, i.e. one full plate width
   // between detections (no overlap with where it was), so association relies on the motion
