@@ -107,16 +107,23 @@ Pass pass_along(const std::string& text, std::int64_t first_ms, std::int64_t las
   return p;
 }
 
+// Adds `a`, then `b`, each when it finished (its last_seen), and returns what the merger
+// gives out at the end.
+std::vector<Pass> merge_two(Pass a, Pass b) {
+  PassMerger merger(3000);
+  const UtcTime a_end = a.read.last_seen, b_end = b.read.last_seen;
+  std::vector<Pass> out = merger.add(one(std::move(a)), a_end);
+  for (Pass& p : merger.add(one(std::move(b)), b_end)) out.push_back(std::move(p));
+  for (Pass& p : merger.finish()) out.push_back(std::move(p));
+  return out;
+}
+
 TEST(PassMerger, AContinuationOnTheSpotWithAPartialReadIsOneVehicle) {
   // The track broke while the plate was small: "M99X" ends at 2920 ms where "VM299XP"
   // starts 40 ms later.
-  PassMerger merger(3000);
-  (void)merger.add(one(pass_along("M99X", 2280, 2920, 1, {950, 420, 30, 8}, {948, 470, 40, 10})),
-                   UtcTime{2920});
-  (void)merger.add(
-      one(pass_along("VM299XP", 2960, 4680, 36, {947, 476, 42, 11}, {940, 900, 200, 50})),
-      UtcTime{4680});
-  const std::vector<Pass> out = merger.finish();
+  const std::vector<Pass> out =
+      merge_two(pass_along("M99X", 2280, 2920, 1, {950, 420, 30, 8}, {948, 470, 40, 10}),
+                pass_along("VM299XP", 2960, 4680, 36, {947, 476, 42, 11}, {940, 900, 200, 50}));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].read.text, "VM299XP");
   EXPECT_EQ(out[0].read.votes, 37);
@@ -125,63 +132,51 @@ TEST(PassMerger, AContinuationOnTheSpotWithAPartialReadIsOneVehicle) {
 }
 
 TEST(PassMerger, AnUnreadableFragmentContinuedByAReadIsOneVehicle) {
-  PassMerger merger(3000);
-  (void)merger.add(one(pass_along("", 0, 400, 0, {100, 100, 30, 8}, {100, 120, 34, 9})),
-                   UtcTime{400});
-  (void)merger.add(one(pass_along("01A123BC", 480, 2000, 12, {101, 124, 35, 9}, {90, 600, 120, 30})),
-                   UtcTime{2000});
-  const std::vector<Pass> out = merger.finish();
+  const std::vector<Pass> out =
+      merge_two(pass_along("", 0, 400, 0, {100, 100, 30, 8}, {100, 120, 34, 9}),
+                pass_along("01A123BC", 480, 2000, 12, {101, 124, 35, 9}, {90, 600, 120, 30}));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].read.text, "01A123BC");
 }
 
 TEST(PassMerger, ACarFollowingCloseBehindIsASecondPass) {
-  PassMerger merger(3000);
-  std::vector<Pass> out;
   // The first car leaves at the bottom; 40 ms later the next one, with a similar plate,
   // appears far up the same lane: not a continuation.
-  (void)merger.add(
-      one(pass_along("VM299XP", 0, 2000, 20, {940, 420, 40, 10}, {930, 1000, 200, 50})),
-      UtcTime{2000});
-  (void)merger.add(one(pass_along("VM299XB", 2040, 4000, 20, {945, 430, 40, 10}, {930, 1000, 200, 50})),
-                   UtcTime{4000});
-  out = merger.finish();
-  EXPECT_EQ(out.size(), 2u);
+  EXPECT_EQ(merge_two(pass_along("VM299XP", 0, 2000, 20, {940, 420, 40, 10}, {930, 1000, 200, 50}),
+                      pass_along("VM299XB", 2040, 4000, 20, {945, 430, 40, 10}, {930, 1000, 200, 50}))
+                .size(),
+            2u);
 }
 
 TEST(PassMerger, OverlappingOrDissimilarNeighboursStaySeparate) {
-  {
-    // Side by side over the same time (two lanes, similar plates): two vehicles.
-    PassMerger merger(3000);
-    (void)merger.add(one(pass_along("01A123BC", 0, 2000, 9, {100, 100, 40, 10}, {100, 500, 120, 30})),
-                     UtcTime{2000});
-    (void)merger.add(one(pass_along("01A123BD", 1000, 3000, 9, {100, 520, 120, 30}, {100, 900, 160, 40})),
-                     UtcTime{3000});
-    EXPECT_EQ(merger.finish().size(), 2u);
-  }
-  {
-    // Adjacent in time and place but texts far apart (5 of 8 differ): two vehicles.
-    PassMerger merger(3000);
-    (void)merger.add(one(pass_along("01A123BC", 0, 2000, 9, {100, 100, 40, 10}, {100, 500, 120, 30})),
-                     UtcTime{2000});
-    (void)merger.add(one(pass_along("40B777XC", 2040, 3000, 9, {100, 520, 120, 30}, {100, 900, 160, 40})),
-                     UtcTime{3000});
-    EXPECT_EQ(merger.finish().size(), 2u);
-  }
-  {
-    // Adjacent in place and text but 1.5 s apart: beyond the continuation gap.
-    PassMerger merger(3000);
-    (void)merger.add(one(pass_along("M99X", 0, 2000, 1, {100, 100, 40, 10}, {100, 500, 120, 30})),
-                     UtcTime{2000});
-    (void)merger.add(one(pass_along("VM299XP", 3500, 5000, 9, {100, 520, 120, 30}, {100, 900, 160, 40})),
-                     UtcTime{5000});
-    EXPECT_EQ(merger.finish().size(), 2u);
+  struct Case {
+    const char* why;
+    const char* first_text;
+    int first_votes;
+    const char* second_text;
+    std::int64_t second_from, second_to;
+  };
+  // The first pass runs 0-2000 ms, ending where the second starts.
+  for (const Case& c : {
+           Case{"side by side over the same time (two lanes, similar plates)", "01A123BC", 9,
+                "01A123BD", 1000, 3000},
+           Case{"adjacent in time and place, texts far apart (5 of 8 differ)", "01A123BC", 9,
+                "40B777XC", 2040, 3000},
+           Case{"adjacent in place and text but 1.5 s apart (beyond the continuation gap)",
+                "M99X", 1, "VM299XP", 3500, 5000},
+       }) {
+    SCOPED_TRACE(c.why);
+    EXPECT_EQ(merge_two(pass_along(c.first_text, 0, 2000, c.first_votes, {100, 100, 40, 10},
+                                   {100, 500, 120, 30}),
+                        pass_along(c.second_text, c.second_from, c.second_to, 9,
+                                   {100, 520, 120, 30}, {100, 900, 160, 40}))
+                  .size(),
+              2u);
   }
 }
 
 TEST(PassMerger, ASecondTrackOnTheSamePlateAtTheSameTimeIsOneVehicle) {
   // A part of the plate detected on its own for three frames, inside the main track.
-  PassMerger merger(3000);
   Pass main = pass("20136HMN", 7000, 9960, 46);
   for (int f = 175; f <= 249; ++f)
     main.path.push_back({UtcTime{f * 40}, f, {}, {900.0, 400.0 + 4 * (f - 175), 160, 40}});
@@ -192,58 +187,44 @@ TEST(PassMerger, ASecondTrackOnTheSamePlateAtTheSameTimeIsOneVehicle) {
     main.path.erase(std::find_if(main.path.begin(), main.path.end(),
                                  [&](const PathPoint& p) { return p.sequence == f; }));
   }
-  (void)merger.add(one(std::move(ghost)), UtcTime{7400});
-  (void)merger.add(one(std::move(main)), UtcTime{9960});
-  const std::vector<Pass> out = merger.finish();
+  const std::vector<Pass> out = merge_two(std::move(ghost), std::move(main));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].read.text, "20136HMN");
   EXPECT_EQ(out[0].path.size(), 75u);
 }
 
 TEST(PassMerger, TwoPlatesSideBySideOnTheSameFramesStayTwoVehicles) {
-  PassMerger merger(3000);
   Pass left = pass("01A123BC", 0, 2000, 1), right = pass("40B777XY", 0, 2000, 1);
   for (int f = 0; f <= 50; ++f) {
     left.path.push_back({UtcTime{f * 40}, f, {}, {500.0, 400.0 + 8 * f, 120, 30}});
     right.path.push_back({UtcTime{f * 40}, f, {}, {640.0, 400.0 + 8 * f, 120, 30}});
   }
-  (void)merger.add(one(std::move(left)), UtcTime{2000});
-  (void)merger.add(one(std::move(right)), UtcTime{2000});
-  EXPECT_EQ(merger.finish().size(), 2u);
+  EXPECT_EQ(merge_two(std::move(left), std::move(right)).size(), 2u);
 }
 
 TEST(PassMerger, TwoPlatesCrossingTheSameSpotStayTwoVehicles) {
   // One vehicle approaching, one crossing in front of it: their boxes meet at frame 40.
-  PassMerger merger(3000);
   Pass approaching = pass("01315ZHS", 0, 4000, 60), crossing = pass("70774JKR", 1200, 2400, 30);
   for (int f = 0; f <= 100; ++f)
     approaching.path.push_back({UtcTime{f * 40}, f, {}, {900.0, 300.0 + 5 * f, 120, 30}});
   for (int f = 30; f <= 60; ++f)
     crossing.path.push_back({UtcTime{f * 40}, f, {}, {900.0 + 40 * (f - 40), 500.0, 120, 30}});
-  (void)merger.add(one(std::move(crossing)), UtcTime{2400});
-  (void)merger.add(one(std::move(approaching)), UtcTime{4000});
-  EXPECT_EQ(merger.finish().size(), 2u);
+  EXPECT_EQ(merge_two(std::move(crossing), std::move(approaching)).size(), 2u);
 }
 
 TEST(PassMerger, AShortBarelyReadReturnAfterOcclusionIsAFragmentOfThePass) {
-  PassMerger merger(3000);
-  (void)merger.add(
-      one(pass_along("90384TTX", 5800, 6200, 11, {700, 500, 150, 38}, {690, 620, 180, 45})),
-      UtcTime{6200});
-  (void)merger.add(one(pass_along("O384TTX", 7480, 7960, 1, {400, 300, 60, 15}, {380, 280, 50, 12})),
-                   UtcTime{7960});
-  const std::vector<Pass> out = merger.finish();
+  const std::vector<Pass> out =
+      merge_two(pass_along("90384TTX", 5800, 6200, 11, {700, 500, 150, 38}, {690, 620, 180, 45}),
+                pass_along("O384TTX", 7480, 7960, 1, {400, 300, 60, 15}, {380, 280, 50, 12}));
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].read.text, "90384TTX");
 }
 
 TEST(PassMerger, TwoWellReadFleetPlatesOneCharacterApartStayTwoVehicles) {
-  PassMerger merger(3000);
-  (void)merger.add(one(pass_along("01A123BC", 0, 2000, 20, {100, 100, 40, 10}, {100, 900, 160, 40})),
-                   UtcTime{2000});
-  (void)merger.add(one(pass_along("01A124BC", 2500, 4500, 20, {100, 100, 40, 10}, {100, 900, 160, 40})),
-                   UtcTime{4500});
-  EXPECT_EQ(merger.finish().size(), 2u);
+  EXPECT_EQ(merge_two(pass_along("01A123BC", 0, 2000, 20, {100, 100, 40, 10}, {100, 900, 160, 40}),
+                      pass_along("01A124BC", 2500, 4500, 20, {100, 100, 40, 10}, {100, 900, 160, 40}))
+                .size(),
+            2u);
 }
 
 TEST(PassMerger, ZeroWindowPassesStraightThroughAndNegativeIsRejected) {
