@@ -95,14 +95,16 @@ OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
     throw InvalidInput(
         fmt::format("nms_containment {} out of range (0, 1]", options.nms_containment));
   }
-  // One forward pass on a blank input proves the model and sidecar agree.
-  const cv::Mat blank(meta_.input_height, meta_.input_width, CV_8UC3,
-                      cv::Scalar::all(meta_.pad_value));
+  // One forward pass on a small blank input (one size multiple square) proves the model
+  // and sidecar agree on the output channels and the stride, without allocating the
+  // network's buffers for a training-size input that frames may never use.
+  const int side = meta_.size_multiple;
+  const cv::Mat blank(side, side, CV_8UC3, cv::Scalar::all(meta_.pad_value));
   const cv::Mat out = net_.forward(cv::dnn::blobFromImage(
       blank, meta_.scale, blank.size(), cv::Scalar(meta_.mean[0], meta_.mean[1], meta_.mean[2]),
       false, false));
   if (out.dims != 4 || out.size[0] != 1 || out.size[1] != kOutputChannels ||
-      out.size[2] != meta_.grid_height || out.size[3] != meta_.grid_width) {
+      out.size[2] != side / meta_.stride || out.size[3] != side / meta_.stride) {
     throw InvalidInput(fmt::format("{}: model output shape does not match {}",
                                    options.model_path.string(),
                                    options.metadata_path.string()));

@@ -81,8 +81,9 @@ struct OnnxDetectorOptions {
 /// post-processing run concurrently. Called per frame from a worker thread.
 class OnnxPlateDetector final : public PlateDetector {
  public:
-  /// Loads the sidecar and the model and checks, with one forward pass, that the model's
-  /// output is [1, 9, grid_height, grid_width]. Throws InvalidInput for an out-of-range
+  /// Loads the sidecar and the model and checks, with one forward pass on a size_multiple ×
+  /// size_multiple input, that the model's output is [1, 9, input / stride, input / stride].
+  /// Throws InvalidInput for an out-of-range
   /// option or a bad/mismatched sidecar, IoError naming the file when the model or sidecar
   /// cannot be loaded.
   explicit OnnxPlateDetector(const OnnxDetectorOptions& options);
