@@ -9,8 +9,9 @@
 //   build/bench/edge_bench throughput [--seconds 10]
 //       frames per second on ONE core, 1080p and 4K, detection every 2nd and 3rd frame with
 //       tracking in between, against detection on every frame (the baseline, same command);
-//   build/bench/edge_bench soak --minutes 30 [--streams 1]
-//       resident memory over a long run (the clip looped; N streams sharing one reader),
+//   build/bench/edge_bench soak --minutes 30 [--streams 1] [--queue-frames 4]
+//       resident memory over a long run of the agent's camera pipelines (reader thread, frame
+//       queue, worker, evidence packages; the clip looped; N streams sharing one reader),
 //       sampled every 10 s: baseline with the reader loaded, peak, per-stream share above the
 //       baseline, and the least-squares slope after the first minute. Malloc tuned as the
 //       agent tunes it (core/malloc_tuning.hpp; ROADWARDEN_MALLOC_TUNING=off: glibc's defaults);
@@ -30,6 +31,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <numeric>
 #include <optional>
 #include <string>
@@ -44,6 +46,7 @@
 #include "core/geometry.hpp"
 #include "core/malloc_tuning.hpp"
 #include "edge/camera_pipeline.hpp"
+#include "evidence/plate_read_package.hpp"
 #include "support/paths.hpp"
 #include "support/traffic_video.hpp"
 #include "video/file_source.hpp"
@@ -133,7 +136,8 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, const alp
       frames_found_of[i] += found ? 1 : 0;
     }
     std::vector<video::Pass> done = tracker.update(*f, reads);
-    for (video::Pass& p : merger.add(std::move(done), f->capture_time, tracker.earliest_live_start()))
+    for (video::Pass& p :
+         merger.add(std::move(done), f->capture_time, tracker.earliest_live_start()))
       passes.push_back(std::move(p));
     last = f->capture_time;
   }
@@ -263,12 +267,13 @@ int run_accuracy(int first, int clips, int photo_clips, double zoom, double shut
   }
   fmt::print(
       "\nPer-pass vs per-frame accuracy (learned reader, 1 thread, detector input long side {};"
-      " tracker on every frame; plates >= {} px tall)\n| clips | vehicles | per-frame read | per-pass read | "
+      " tracker on every frame; plates >= {} px tall)\n| clips | vehicles | per-frame read | "
+      "per-pass read | "
       "duplicate passes | false passes | vehicles too small |\n| --- | --- | --- | --- | --- "
       "| --- | --- |\n",
       detector_input == 0 ? 640 : detector_input, kReadableHeightPx);
-  print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}, shutter {} of a frame",
-                          clips, zoom, shutter),
+  print_score(fmt::format("synthetic 1080p, {} clips, plate zoom {}, shutter {} of a frame", clips,
+                          zoom, shutter),
               synthetic);
   if (photo_done)
     print_score(fmt::format("real photos animated, {} clips", photo_done), photos);
@@ -331,42 +336,93 @@ int run_throughput(double seconds, int detector_input) {
 }
 
 /// The soak's 1080p clip: 500 frames of enforcement_scene(11).
-testing::TrafficClipSpec soak_clip() { return enforcement_scene(11, {1920, 1080}, 500, 2.0); }
+testing::TrafficClipSpec soak_clip() {
+  return enforcement_scene(11, {1920, 1080}, 500, 2.0);
+}
 
-/// Runs `streams` camera workers (one thread each, sharing one reader, as the agent does) over
-/// the same 1080p clip, looped with continuous capture times, for `minutes`; samples the
-/// process's resident memory every 10 s. The clip is rendered by a child process (`self
-/// render-soak-clip`), so the rendering's heap is not counted as the agent's. Prints the samples, the RSS with the reader loaded and
-/// no stream running (the baseline), the peak, (peak - baseline) / streams, and the
-/// least-squares slope after the first minute.
-int run_soak(const char* self, double minutes, int detect_every, int streams,
-             int detector_input) {
+/// A FileFrameSource that starts the file again at its end, with sequence numbers and capture
+/// times (40 ms apart) continuing across loops: a camera that never stops, for the soak.
+class LoopingFileSource final : public video::FrameSource {
+ public:
+  explicit LoopingFileSource(fs::path path) : path_(std::move(path)) { reopen(); }
+  std::optional<video::Frame> next() override {
+    while (!stopped_) {
+      std::optional<video::Frame> f = file_->next();
+      if (f) {
+        f->sequence = sequence_++;
+        f->capture_time.unix_ms = sequence_ * 40;
+        return f;
+      }
+      reopen();
+    }
+    return std::nullopt;
+  }
+  void stop() override {
+    const std::lock_guard lock(mutex_);  // reopen() may be replacing file_
+    stopped_ = true;
+    file_->stop();
+  }
+  std::string describe() const override { return path_.string() + " (looped)"; }
+
+ private:
+  // On the reader thread (or the constructor); next() reads file_ on that thread only.
+  void reopen() {
+    auto next_file = std::make_unique<video::FileFrameSource>(path_, video::FileSourceOptions{});
+    const std::lock_guard lock(mutex_);
+    if (stopped_) next_file->stop();
+    file_ = std::move(next_file);
+  }
+  fs::path path_;
+  std::mutex mutex_;
+  std::unique_ptr<video::FileFrameSource> file_;
+  std::atomic<bool> stopped_{false};
+  std::int64_t sequence_ = 0;
+};
+
+/// What one soak runs.
+struct SoakOptions {
+  double minutes = 30;
+  int detect_every = 2;
+  int streams = 1;
+  int detector_input = 0;
+  int queue_frames = edge::CameraConfig{}.queue_frames;
+};
+
+/// Runs `streams` cameras as the agent runs them (edge::CameraPipeline: a reader thread, a
+/// bounded frame queue of `queue_frames`, a worker thread; one reader shared by all), each on
+/// the same 1080p clip looped with continuous capture times, for `minutes`. Each pass is made
+/// into its evidence package (two JPEGs, evidence/plate_read_package.hpp) as the agent's spool
+/// writer does, then dropped (no disk). Samples the process's resident memory every 10 s. The
+/// clip is rendered by a child process (`self render-soak-clip`), so the rendering's heap is
+/// not counted as the agent's. Prints the samples, the RSS with the reader loaded and no
+/// stream running (the baseline), the peak, the peak per stream, (peak - baseline) / streams,
+/// and the least-squares slope after the first minute.
+int run_soak(const char* self, const SoakOptions& so) {
   testing::TempDir tmp;
   const fs::path mp4 = tmp.path() / "soak.mp4";
   const std::string render = fmt::format("'{}' render-soak-clip '{}'", self, mp4.string());
   if (std::system(render.c_str()) != 0) throw std::runtime_error("failed: " + render);
-  const auto reader = make_reader(detector_input);
+  const auto reader = make_reader(so.detector_input);
   const double baseline = rss_mb();
-  std::atomic<bool> stop{false};
-  std::atomic<long> frames{0}, passes{0};
-  std::vector<std::thread> workers;
-  for (int k = 0; k < streams; ++k) {
-    workers.emplace_back([&, k] {
-      edge::CameraWorker worker(fmt::format("soak-{}", k), *reader, detect_every, {});
-      std::int64_t sequence = 0;
-      while (!stop) {
-        video::FileFrameSource source(mp4, video::FileSourceOptions{});
-        while (!stop) {
-          std::optional<video::Frame> f = source.next();
-          if (!f) break;
-          f->sequence = sequence++;
-          f->capture_time.unix_ms = sequence * 40;  // continuous time across loops
-          passes += static_cast<long>(worker.process(*f).size());
-          ++frames;
-        }
-      }
-    });
+  std::atomic<long> packages{0};
+  std::vector<std::unique_ptr<edge::CameraPipeline>> cameras;
+  for (int k = 0; k < so.streams; ++k) {
+    edge::CameraConfig config;
+    config.id = fmt::format("soak-{}", k);
+    config.file = mp4;
+    config.detect_every = so.detect_every;
+    config.queue_frames = so.queue_frames;
+    cameras.push_back(std::make_unique<edge::CameraPipeline>(
+        config, std::make_unique<LoopingFileSource>(mp4), *reader, [&](video::Pass&& pass) {
+          evidence::PackageOptions o;
+          o.site_id = "soak";
+          o.engine = "learned";
+          const evidence::Package p =
+              evidence::build_plate_read_package(pass.read, pass.best_frame.to_bgr(), o);
+          if (!p.files.empty()) ++packages;
+        }));
   }
+  for (auto& c : cameras) c->start();
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::pair<double, double>> samples;  // (minutes, MB)
   fmt::print("minute,rss_mb\n");
@@ -377,10 +433,15 @@ int run_soak(const char* self, double minutes, int detect_every, int streams,
     samples.emplace_back(m, rss_mb());
     fmt::print("{:.2f},{:.1f}\n", m, samples.back().second);
     std::fflush(stdout);
-    if (m >= minutes) break;
+    if (m >= so.minutes) break;
   }
-  stop = true;
-  for (std::thread& t : workers) t.join();
+  for (auto& c : cameras) c->stop();
+  long frames = 0, errors = 0;
+  for (auto& c : cameras) {
+    c->join();
+    frames += static_cast<long>(c->stats().frames_in);
+    errors += static_cast<long>(c->stats().errors);
+  }
   double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, peak = 0;
   for (const auto& [x, y] : samples) {
     peak = std::max(peak, y);
@@ -393,21 +454,21 @@ int run_soak(const char* self, double minutes, int detect_every, int streams,
   }
   const double slope = n > 1 ? (n * sxy - sx * sy) / (n * sxx - sx * sx) : 0;
   fmt::print(
-      "soak: {} stream(s), detection every {} frames, {:.1f} min, {} frames, {} passes; "
-      "RSS with the reader loaded {:.1f} MB, peak {:.1f} MB, per stream above the "
-      "baseline {:.1f} MB; slope after the first minute {:+.3f} MB/min\n",
-      streams, detect_every, samples.back().first, frames.load(), passes.load(), baseline, peak,
-      (peak - baseline) / streams, slope);
+      "soak: {} stream(s), detection every {} frames, queue {} frames, {:.1f} min, {} frames, "
+      "{} evidence packages, {} errors; RSS with the reader loaded {:.1f} MB, peak {:.1f} MB "
+      "({:.1f} MB per stream), above the baseline {:.1f} MB per stream; slope after the first "
+      "minute {:+.3f} MB/min\n",
+      so.streams, so.detect_every, so.queue_frames, samples.back().first, frames, packages.load(),
+      errors, baseline, peak, peak / so.streams, (peak - baseline) / so.streams, slope);
   // Read back by --compare-malloc.
-  fmt::print("soak-result {} {:.1f} {:.1f} {:.3f} {}\n", frames.load(), baseline, peak, slope,
+  fmt::print("soak-result {} {:.1f} {:.1f} {:.3f} {}\n", frames, baseline, peak, slope,
              samples.back().second);
-  return 0;
+  return errors == 0 ? 0 : 1;
 }
 
 /// Runs the soak in two child processes of this binary (glibc's default malloc, then the
 /// agent's tuning), each for `minutes`, and prints one table with both rows and the ratios.
-int run_soak_comparison(const char* self, double minutes, int detect_every, int streams,
-                        int detector_input) {
+int run_soak_comparison(const char* self, const SoakOptions& so) {
   struct Row {
     std::string name;
     long frames = 0;
@@ -417,8 +478,9 @@ int run_soak_comparison(const char* self, double minutes, int detect_every, int 
   for (const bool tuned : {false, true}) {
     const std::string cmd = fmt::format(
         "ROADWARDEN_MALLOC_TUNING={} '{}' --detector-input {} soak --minutes {} --detect-every "
-        "{} --streams {} 2>/dev/null",
-        tuned ? "on" : "off", self, detector_input, minutes, detect_every, streams);
+        "{} --streams {} --queue-frames {} 2>/dev/null",
+        tuned ? "on" : "off", self, so.detector_input, so.minutes, so.detect_every, so.streams,
+        so.queue_frames);
     FILE* pipe = ::popen(cmd.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("cannot run " + cmd);
     Row row{tuned ? fmt::format("agent: heap-reused frames, {} arena", kAgentMallocArenas)
@@ -433,13 +495,17 @@ int run_soak_comparison(const char* self, double minutes, int detect_every, int 
     if (::pclose(pipe) != 0 || !found) throw std::runtime_error("soak child failed: " + cmd);
     rows.push_back(row);
   }
-  fmt::print("| malloc | frames | RSS, reader loaded | peak RSS | RSS at end | slope MB/min "
-             "| peak vs baseline |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  fmt::print(
+      "| malloc | frames | RSS, reader loaded | peak RSS | RSS at end | slope MB/min "
+      "| peak vs baseline |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const Row& r : rows)
     fmt::print("| {} | {} | {:.1f} MB | {:.1f} MB | {:.1f} MB | {:+.3f} | {:.2f}x |\n", r.name,
                r.frames, r.baseline, r.peak, r.last, r.slope, r.peak / rows[0].peak);
-  fmt::print("({} stream(s), {:.1f} min each, detection every {} frames, detector input {})\n",
-             streams, minutes, detect_every, detector_input == 0 ? 640 : detector_input);
+  fmt::print(
+      "({} stream(s), {:.1f} min each, detection every {} frames, queue {} frames, detector "
+      "input {})\n",
+      so.streams, so.minutes, so.detect_every, so.queue_frames,
+      so.detector_input == 0 ? 640 : so.detector_input);
   return 0;
 }
 
@@ -475,6 +541,11 @@ int main(int argc, char** argv) {
   int streams = 1;
   soak->add_option("--streams", streams, "camera workers sharing one reader")
       ->check(CLI::Range(1, 16));
+  int queue_frames = edge::CameraConfig{}.queue_frames;
+  soak->add_option("--queue-frames", queue_frames,
+                   "frames queued between each camera's reader and worker (site.toml "
+                   "queue_frames; default: the agent's)")
+      ->check(CLI::Range(1, 256));
   bool compare_malloc = false;
   soak->add_flag("--compare-malloc", compare_malloc,
                  "run the soak with glibc's default malloc and with the agent's tuning, one table");
@@ -494,10 +565,10 @@ int main(int argc, char** argv) {
   // As the agent does, before any thread starts (throughput and accuracy included).
   (void)tune_malloc_for_frames(kAgentMallocArenas);
   const std::string self = fs::read_symlink("/proc/self/exe").string();
-  if (acc->parsed()) return run_accuracy(first_clip, clips, photo_clips, zoom, shutter, verbose,
-                                         detector_input);
+  if (acc->parsed())
+    return run_accuracy(first_clip, clips, photo_clips, zoom, shutter, verbose, detector_input);
   if (thr->parsed()) return run_throughput(seconds, detector_input);
-  if (compare_malloc)
-    return run_soak_comparison(self.c_str(), minutes, detect_every, streams, detector_input);
-  return run_soak(self.c_str(), minutes, detect_every, streams, detector_input);
+  const SoakOptions so{minutes, detect_every, streams, detector_input, queue_frames};
+  if (compare_malloc) return run_soak_comparison(self.c_str(), so);
+  return run_soak(self.c_str(), so);
 }

@@ -557,36 +557,37 @@ std::vector<PassRuleEngine::RuleInForce> PassRuleEngine::rules_in_force() const 
   const std::lock_guard lock(mutex_);
   for (const std::unique_ptr<Section>& s : sections_) {
     const rules::SectionSpeedOptions& o = s->config.options;
-    out.push_back({"section_speed", o.section_id, {o.entry_camera, o.exit_camera}, s->hash,
-                   s->config_json});
+    out.push_back(
+        {"section_speed", o.section_id, {o.entry_camera, o.exit_camera}, s->hash, s->config_json});
   }
   if (config_.seatbelt) {
-    out.push_back({"seatbelt", "seatbelt", config_.seatbelt->cameras, seatbelt_hash_,
-                   seatbelt_config_json(*config_.seatbelt,
-                                        classifier_ ? classifier_->name() : "")});
+    out.push_back(
+        {"seatbelt", "seatbelt", config_.seatbelt->cameras, seatbelt_hash_,
+         seatbelt_config_json(*config_.seatbelt, classifier_ ? classifier_->name() : "")});
   }
   return out;
 }
 
 std::vector<ViolationRecord> PassRuleEngine::on_pass(const std::string& camera,
                                                      const video::Pass& pass) {
-  if (pass.best_frame.empty() || pass.best_frame.type() != CV_8UC3)
-    throw InvalidInput("a pass's best frame must be a non-empty BGR 8-bit image");
+  if (pass.best_frame.empty()) throw InvalidInput("a pass must carry its best frame");
   {
     const std::lock_guard lock(mutex_);
     ++stats_.passes;
   }
   if (alpr::normalise_plate_text(pass.read.text).empty()) return {};
-  std::vector<ViolationRecord> out = judge_curfews(camera, pass);
-  std::vector<ViolationRecord> sections = judge_sections(camera, pass);
-  std::vector<ViolationRecord> seatbelt = judge_seatbelt(camera, pass);
+  const cv::Mat frame = pass.best_frame.to_bgr();
+  std::vector<ViolationRecord> out = judge_curfews(camera, pass, frame);
+  std::vector<ViolationRecord> sections = judge_sections(camera, pass, frame);
+  std::vector<ViolationRecord> seatbelt = judge_seatbelt(camera, pass, frame);
   for (ViolationRecord& r : sections) out.push_back(std::move(r));
   for (ViolationRecord& r : seatbelt) out.push_back(std::move(r));
   return out;
 }
 
 std::vector<ViolationRecord> PassRuleEngine::judge_curfews(const std::string& camera,
-                                                           const video::Pass& pass) {
+                                                           const video::Pass& pass,
+                                                           const cv::Mat& frame) {
   std::vector<ViolationRecord> out;
   PlateRead read = pass.read;
   read.camera = camera;
@@ -623,8 +624,8 @@ std::vector<ViolationRecord> PassRuleEngine::judge_curfews(const std::string& ca
     if (!d->permit_list_id.empty())
       lists += fmt::format(" | permit list {} {}", d->permit_list_id, d->permit_list_version);
     lines.push_back(fmt::format("Plate {} | selector {}{}", d->plate, d->selector, lists));
-    ViolationRecord r{"curfew", base_metadata(context_, std::move(v), read, pass.best_frame),
-                      frame_files("", pass.best_frame, read, lines, context_)};
+    ViolationRecord r{"curfew", base_metadata(context_, std::move(v), read, frame),
+                      frame_files("", frame, read, lines, context_)};
     {
       const std::lock_guard lock(mutex_);
       ++stats_.curfew_violations;
@@ -635,7 +636,8 @@ std::vector<ViolationRecord> PassRuleEngine::judge_curfews(const std::string& ca
 }
 
 std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& camera,
-                                                            const video::Pass& pass) {
+                                                            const video::Pass& pass,
+                                                            const cv::Mat& frame) {
   std::vector<ViolationRecord> out;
   const std::string plate = alpr::normalise_plate_text(pass.read.text);
   PlateRead read = pass.read;
@@ -721,11 +723,9 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
         lines.push_back(fmt::format("Clock offsets: entry {} ms +/-{} | exit {} ms +/-{}",
                                     d->entry.clock_offset_ms, d->entry.clock_uncertainty_ms,
                                     d->exit.clock_offset_ms, d->exit.clock_uncertainty_ms));
-        ViolationRecord rec{"section_speed",
-                            base_metadata(context_, std::move(v), read, pass.best_frame),
+        ViolationRecord rec{"section_speed", base_metadata(context_, std::move(v), read, frame),
                             std::move(entry.files)};
-        std::vector<EvidenceFile> exit_files =
-            frame_files("exit_", pass.best_frame, read, lines, context_);
+        std::vector<EvidenceFile> exit_files = frame_files("exit_", frame, read, lines, context_);
         for (EvidenceFile& f : exit_files) rec.files.push_back(std::move(f));
         out.push_back(std::move(rec));
       }
@@ -745,7 +745,7 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
       Section::Waiting w;
       w.evidence_id = evidence_id;
       w.reference_ms = at.unix_ms - sc.entry_clock_offset_ms;
-      w.files = frame_files("entry_", pass.best_frame, read, lines, context_);
+      w.files = frame_files("entry_", frame, read, lines, context_);
       w.read = evidence::to_json(read);
       for (const char* key : {"text", "candidates", "char_confidences"}) w.read.erase(key);
       const std::lock_guard lock(mutex_);
@@ -781,11 +781,12 @@ std::vector<ViolationRecord> PassRuleEngine::judge_sections(const std::string& c
 }
 
 std::vector<ViolationRecord> PassRuleEngine::judge_seatbelt(const std::string& camera,
-                                                            const video::Pass& pass) {
+                                                            const video::Pass& pass,
+                                                            const cv::Mat& frame) {
   if (!seatbelt_ || !contains(config_.seatbelt->cameras, camera)) return {};
   rules::SeatbeltDecision d;
   try {
-    d = seatbelt_->evaluate(pass.best_frame, pass.read.best_corners);
+    d = seatbelt_->evaluate(frame, pass.read.best_corners);
   } catch (const InvalidInput& e) {
     const std::lock_guard lock(mutex_);
     ++stats_.seatbelt_errors;
@@ -832,12 +833,11 @@ std::vector<ViolationRecord> PassRuleEngine::judge_seatbelt(const std::string& c
       fmt::format("Driver unbelted | confidence {:.3f} (min {:.2f}) | model {} | plate {}",
                   d.confidence, config_.seatbelt->options.min_confidence, d.classifier,
                   alpr::normalise_plate_text(read.text)));
-  ViolationRecord r{"seatbelt", base_metadata(context_, std::move(v), read, pass.best_frame),
-                    frame_files("", pass.best_frame, read, lines, context_)};
+  ViolationRecord r{"seatbelt", base_metadata(context_, std::move(v), read, frame),
+                    frame_files("", frame, read, lines, context_)};
   if (d.windshield) {
-    const cv::Mat driver =
-        rules::occupant_crop(pass.best_frame, *d.windshield,
-                             rules::driver_side_in_front_view(config_.seatbelt->options.traffic));
+    const cv::Mat driver = rules::occupant_crop(
+        frame, *d.windshield, rules::driver_side_in_front_view(config_.seatbelt->options.traffic));
     r.files.push_back({"driver.jpg", "image/jpeg", encode_jpeg(driver, context_.jpeg_quality)});
   }
   return {std::move(r)};

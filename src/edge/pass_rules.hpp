@@ -169,8 +169,8 @@ class PassRuleEngine {
   /// and the seatbelt rule when it covers it. Returns the violations found (usually none),
   /// curfew first, then section speed, then seatbelt. An entry pass is kept (plate pseudonym
   /// in the rule, images as JPEG bytes here) until its exit, expire() or replacement. Passes
-  /// with empty text are not judged. Throws InvalidInput when pass.best_frame is not a
-  /// non-empty BGR 8-bit image (nothing is recorded then); InternalError when JPEG encoding
+  /// with empty text are not judged. Throws InvalidInput when pass.best_frame is empty
+  /// (nothing is recorded then); InternalError when JPEG encoding
   /// fails or a classifier is broken. Called once per pass from the camera's worker thread.
   [[nodiscard]] std::vector<ViolationRecord> on_pass(const std::string& camera,
                                                      const video::Pass& pass);
@@ -206,9 +206,12 @@ class PassRuleEngine {
  private:
   struct Section;
 
-  std::vector<ViolationRecord> judge_curfews(const std::string& camera, const video::Pass& pass);
-  std::vector<ViolationRecord> judge_sections(const std::string& camera, const video::Pass& pass);
-  std::vector<ViolationRecord> judge_seatbelt(const std::string& camera, const video::Pass& pass);
+  std::vector<ViolationRecord> judge_curfews(const std::string& camera, const video::Pass& pass,
+                                             const cv::Mat& frame);
+  std::vector<ViolationRecord> judge_sections(const std::string& camera, const video::Pass& pass,
+                                              const cv::Mat& frame);
+  std::vector<ViolationRecord> judge_seatbelt(const std::string& camera, const video::Pass& pass,
+                                              const cv::Mat& frame);
 
   PassRulesConfig config_;
   PassRuleContext context_;

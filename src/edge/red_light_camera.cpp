@@ -22,7 +22,7 @@ struct RedLightCamera::Pending {
   rules::RedLightDecision decision;
   std::vector<std::int64_t> sequences;  // per observation of the judged track
   PlateRead read;
-  cv::Mat best_frame;
+  video::CompactFrame best_frame;
 };
 
 /// Everything one package needs, owned (the ring may drop its frames meanwhile).
@@ -30,7 +30,7 @@ struct RedLightCamera::Job {
   std::size_t approach = 0;
   rules::RedLightDecision decision;
   PlateRead read;
-  cv::Mat best_frame;
+  video::CompactFrame best_frame;
   evidence::ViolationStill before, at_line, intersection;
   std::vector<std::int64_t> clip_sequences;
   std::vector<UtcTime> clip_times;
@@ -244,7 +244,7 @@ void RedLightCamera::build(Job& job) {
   e.rule = &a.rule;
   e.decision = &job.decision;
   e.read = job.read;
-  e.best_frame = job.best_frame;
+  e.best_frame = job.best_frame.to_bgr();
   e.before = job.before;
   e.at_line = job.at_line;
   e.intersection = job.intersection;

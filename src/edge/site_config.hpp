@@ -59,9 +59,10 @@ struct CameraConfig {
   /// Follow plates across frames (video). Folder (snapshot) cameras default to false: each
   /// image is its own moment, every readable plate in it is a pass of its own.
   bool tracking = true;
-  /// Frames queued between the reader and the worker thread, 1..256; default 4 (160 ms at
-  /// 25 fps; each queued 1080p frame holds 6 MB, a 4K frame 25 MB).
-  int queue_frames = 4;
+  /// Frames queued between the reader and the worker thread, 1..256; default 2 (80 ms at
+  /// 25 fps: room for one slow detection frame while the next is decoded; each queued 1080p
+  /// frame holds 6 MB, a 4K frame 25 MB). Raise it where a stream's frames_dropped grows.
+  int queue_frames = 2;
   /// Default: block for files and folders, drop_oldest for streams.
   Overflow overflow = Overflow::block;
   /// Passes of the same text less than this many milliseconds apart are one vehicle whose

@@ -144,7 +144,7 @@ struct Tracker::Track {
   std::string running_vote;
   // The one kept frame: index into `obs` (-1: none yet) and its pixels.
   int best = -1;
-  cv::Mat best_frame;
+  CompactFrame best_frame;
 
   [[nodiscard]] Box predict(std::int64_t sequence) const {
     const double dt = static_cast<double>(sequence - last_sequence);
@@ -323,13 +323,17 @@ std::vector<Pass> Tracker::update(const Frame& frame, const std::vector<PlateRes
     return std::tie(a.cost, a.track, a.read) < std::tie(b.cost, b.track, b.read);
   });
   std::vector<bool> track_used(tracks_.size(), false), read_used(found.size(), false);
+  // One copy of this frame at most, shared by every track whose best read it holds: vehicles
+  // seen together often take their best reads on the same frame (a 1080p copy is 3.1 MB).
+  CompactFrame snapshot;
   auto take = [&](Track& tr, Observation o) {
     tr.absorb(o, options_.velocity_alpha, options_);
     if (o.text.empty()) return;
     const auto index = static_cast<int>(tr.obs.size() - 1);
     if (tr.best < 0 || tr.key(o) > tr.key(tr.obs[static_cast<std::size_t>(tr.best)])) {
       tr.best = index;
-      frame.image.copyTo(tr.best_frame);  // reuses the track's buffer when sizes match
+      if (snapshot.empty()) snapshot = CompactFrame::from_bgr(frame.image);
+      tr.best_frame = snapshot;
     }
   };
   for (const Pair& p : pairs) {

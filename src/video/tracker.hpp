@@ -14,6 +14,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/plate.hpp"
+#include "video/compact_frame.hpp"
 #include "video/frame.hpp"
 
 namespace roadwarden::video {
@@ -108,10 +109,12 @@ struct PathPoint {
 struct Pass {
   /// The plate read; `camera` is the tracker's camera id.
   PlateRead read;
-  /// Full-resolution BGR 8-bit H×W×3 frame the best read came from (an owned copy, not
-  /// shared with the frame source). `read.best_sequence`, `read.best_time` and
-  /// `read.best_corners` describe this frame.
-  cv::Mat best_frame;
+  /// The full-resolution frame the best read came from, held as I420 (half the bytes of BGR;
+  /// CompactFrame says why nothing the evidence has is lost); best_frame.to_bgr() gives the
+  /// BGR 8-bit H×W×3 image. Not shared with the frame source; shared (read-only) with the
+  /// other passes whose best read came from the same frame. `read.best_sequence`,
+  /// `read.best_time` and `read.best_corners` describe this frame.
+  CompactFrame best_frame;
   /// The track's path: one point per matched frame, in capture order (strictly increasing
   /// sequence and time). At most TrackerOptions::max_track_frames points per track (a
   /// PassMerger joins two tracks' paths). A snapshot pass (no tracking) has exactly one point.

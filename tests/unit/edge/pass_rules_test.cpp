@@ -44,9 +44,10 @@ UtcTime plus_ms(UtcTime t, std::int64_t ms) {
 video::Pass make_pass(const std::string& camera, const std::string& text, UtcTime at,
                       std::int64_t sequence = 100) {
   video::Pass p;
-  p.best_frame = cv::Mat(480, 640, CV_8UC3, cv::Scalar(90, 90, 90));
-  cv::rectangle(p.best_frame, cv::Rect(170, 120, 300, 140), cv::Scalar(40, 40, 40), cv::FILLED);
-  cv::rectangle(p.best_frame, cv::Rect(270, 300, 100, 30), cv::Scalar(255, 255, 255), cv::FILLED);
+  cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(90, 90, 90));
+  cv::rectangle(frame, cv::Rect(170, 120, 300, 140), cv::Scalar(40, 40, 40), cv::FILLED);
+  cv::rectangle(frame, cv::Rect(270, 300, 100, 30), cv::Scalar(255, 255, 255), cv::FILLED);
+  p.best_frame = video::CompactFrame::from_bgr(frame);
   PlateRead& r = p.read;
   r.camera = camera;
   r.text = text;
@@ -608,7 +609,7 @@ TEST(DataBar, AppendsABlackBandWithTextAndLeavesTheFrameAlone) {
 TEST_F(PassRulesTest, PassWithoutAFrameIsAnError) {
   PassRuleEngine engine(parse(curfew_toml()), context());
   video::Pass p = make_pass("cam-a", kPlate, utc("2026-03-10T18:30:00Z"));
-  p.best_frame = cv::Mat();
+  p.best_frame = video::CompactFrame();
   EXPECT_THROW((void)engine.on_pass("cam-a", p), InvalidInput);
 }
 

@@ -47,7 +47,7 @@ video::Pass pass(std::int64_t first, std::int64_t last) {
   p.read.text = "01A123BC";
   p.read.best_time = UtcTime{kT0 + 40 * first};
   p.read.best_corners = Quad::from_box(Box{290, 86, 60, 14});
-  p.best_frame = frame(first).image;
+  p.best_frame = video::CompactFrame::from_bgr(frame(first).image);
   for (std::int64_t s = first; s <= last; ++s) {
     const double y = 100 + 10.0 * static_cast<double>(s - first) + 0.5;
     p.path.push_back({UtcTime{kT0 + 40 * s}, s, Quad::from_box(Box{290, y - 14, 60, 14}),

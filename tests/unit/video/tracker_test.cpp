@@ -20,13 +20,15 @@ constexpr int kWidth = 1280;
 constexpr int kHeight = 720;
 constexpr std::int64_t kStartMs = 1'800'000'000'000;
 
-/// A frame whose top-left pixel stamps its sequence number (mod 256), so a test can tell
-/// which frame a Pass kept.
+/// A frame whose top-left 8×8 block stamps its sequence number (mod 64) as the grey level
+/// 4 × (sequence mod 64), so a test can tell which frame a Pass kept (the best frame's I420
+/// storage moves a grey level by at most 1).
 Frame make_frame(std::int64_t sequence, bool with_image = true) {
   Frame f;
   if (with_image) {
     f.image = cv::Mat(kHeight, kWidth, CV_8UC3, cv::Scalar(90, 90, 90));
-    f.image.at<cv::Vec3b>(0, 0) = cv::Vec3b(static_cast<std::uint8_t>(sequence % 256), 0, 0);
+    const auto level = static_cast<double>(4 * (sequence % 64));
+    f.image(cv::Rect(0, 0, 8, 8)).setTo(cv::Scalar(level, level, level));
   }
   f.index = sequence;
   f.sequence = sequence;
@@ -35,8 +37,10 @@ Frame make_frame(std::int64_t sequence, bool with_image = true) {
   return f;
 }
 
-int stamp(const cv::Mat& image) {
-  return image.at<cv::Vec3b>(0, 0)[0];
+/// The stamp of a kept frame: its sequence number mod 64.
+int stamp(const CompactFrame& frame) {
+  const cv::Mat image = frame.to_bgr();
+  return static_cast<int>(std::lround(cv::mean(image(cv::Rect(0, 0, 8, 8)))[1] / 4));
 }
 
 /// A plate result centred at (cx, cy), w × h pixels, with an axis-aligned region.
@@ -115,7 +119,7 @@ TEST(Tracker, OneCarWithOneWrongCharacterInFifthOfFramesGivesOnePassWithTrueText
   EXPECT_EQ(r.last_seen.unix_ms, kStartMs + 40 * 59);
   // The best frame read the winning text; among equal confidences the largest plate wins.
   EXPECT_EQ(r.best_sequence, 59);
-  EXPECT_EQ(stamp(passes[0].best_frame), r.best_sequence % 256);
+  EXPECT_EQ(stamp(passes[0].best_frame), r.best_sequence % 64);
   EXPECT_EQ(passes[0].best_frame.size(), cv::Size(kWidth, kHeight));
   EXPECT_EQ(tracker.live_tracks(), 0u);
 }
@@ -315,7 +319,8 @@ TEST(Tracker, EarliestLiveStartIsTheOldestLiveTracksFirstSighting) {
   EXPECT_FALSE(tracker.earliest_live_start().has_value());
   const Frame f0 = make_frame(10), f1 = make_frame(11);
   (void)tracker.update(f0, {plate("01A123BC", 300, 300, 120, 26)});
-  (void)tracker.update(f1, {plate("01A123BC", 305, 300, 120, 26), plate("40B777XY", 900, 500, 120, 26)});
+  (void)tracker.update(
+      f1, {plate("01A123BC", 305, 300, 120, 26), plate("40B777XY", 900, 500, 120, 26)});
   ASSERT_EQ(tracker.live_tracks(), 2u);
   EXPECT_EQ(tracker.earliest_live_start(), f0.capture_time);
   (void)tracker.finish();
