@@ -261,7 +261,8 @@ struct EdgeAgent::Impl {
     o.engine = config.engine;
     o.jpeg_quality = config.jpeg_quality;
     o.blur_outside_vehicle = config.blur_outside_vehicle;
-    evidence::Package p = evidence::build_plate_read_package(pass.read, pass.best_frame.to_bgr(), o);
+    evidence::Package p =
+        evidence::build_plate_read_package(pass.read, pass.best_frame.to_bgr(), o);
     std::vector<EvidenceFile> files;
     for (evidence::PackageFile& f : p.files)
       files.push_back({std::move(f.name), std::move(f.media_type), std::move(f.bytes)});

@@ -61,7 +61,8 @@ struct CameraConfig {
   bool tracking = true;
   /// Frames queued between the reader and the worker thread, 1..256; default 2 (80 ms at
   /// 25 fps: room for one slow detection frame while the next is decoded; each queued 1080p
-  /// frame holds 6 MB, a 4K frame 25 MB). Raise it where a stream's frames_dropped grows.
+  /// frame holds 6 MB, a 4K frame 25 MB). Raise it where a stream drops frames (the run
+  /// summary's frames_dropped).
   int queue_frames = 2;
   /// Default: block for files and folders, drop_oldest for streams.
   Overflow overflow = Overflow::block;
