@@ -9,7 +9,7 @@
 //   build/bench/edge_bench throughput [--seconds 10]
 //       frames per second on ONE core, 1080p and 4K, detection every 2nd and 3rd frame with
 //       tracking in between, against detection on every frame (the baseline, same command);
-//   build/bench/edge_bench soak --minutes 30 [--streams 1] [--queue-frames 4]
+//   build/bench/edge_bench soak --minutes 30 [--streams 1] [--queue-frames 2]
 //       resident memory over a long run of the agent's camera pipelines (reader thread, frame
 //       queue, worker, evidence packages; the clip looped; N streams sharing one reader),
 //       sampled every 10 s: baseline with the reader loaded, peak, per-stream share above the
