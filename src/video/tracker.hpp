@@ -135,8 +135,9 @@ struct Pass {
 ///     length (the most common length among non-empty reads) vote per position with their
 ///     confidence as weight; empty (unreadable) reads do not vote.
 ///
-/// Best frame and memory: only ONE full-resolution frame copy is kept per track. A new
-/// frame replaces it when it is better by, in order: its read equals the track's running
+/// Best frame and memory: at most ONE full-resolution frame is kept per track, as I420
+/// (CompactFrame: 3.1 MB at 1080p), and tracks that take their best read on the same frame
+/// share one copy. A new frame replaces it when it is better by, in order: its read equals the track's running
 /// vote, the plate is fully in view (TrackerOptions::edge_margin_px), higher read
 /// confidence, larger plate region (more pixels on the characters). When the final vote differs
 /// from the running vote at the time the kept frame arrived (rare), the kept frame is still
