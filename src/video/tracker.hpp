@@ -137,11 +137,11 @@ struct Pass {
 ///
 /// Best frame and memory: at most ONE full-resolution frame is kept per track, as I420
 /// (CompactFrame: 3.1 MB at 1080p), and tracks that take their best read on the same frame
-/// share one copy. A new frame replaces it when it is better by, in order: its read equals the track's running
-/// vote, the plate is fully in view (TrackerOptions::edge_margin_px), higher read
-/// confidence, larger plate region (more pixels on the characters). When the final vote differs
-/// from the running vote at the time the kept frame arrived (rare), the kept frame is still
-/// reported and `best_*` describe that frame.
+/// share one copy. A new frame replaces it when it is better by, in order: its read equals
+/// the track's running vote, the plate is fully in view (TrackerOptions::edge_margin_px),
+/// higher read confidence, larger plate region (more pixels on the characters). When the
+/// final vote differs from the running vote at the time the kept frame arrived (rare), the
+/// kept frame is still reported and `best_*` describe that frame.
 ///
 /// Threading: not thread-safe. One Tracker per camera, called only from that camera's
 /// worker thread (every update()/skip() per frame, finish() once at end of the source).
