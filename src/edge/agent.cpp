@@ -159,7 +159,8 @@ struct EdgeAgent::Impl {
 
   /// Runs the per-pass rules on a pass and spools each violation under its rule's kind
   /// (violation: kept until uploaded). Called on the camera's worker thread.
-  void judge_pass(const video::Pass& pass) {
+  /// `frame` is pass.best_frame.to_bgr(), converted once for the pass's package and its rules.
+  void judge_pass(const video::Pass& pass, const cv::Mat& frame) {
     // Clamped to the agent's clock + 1 min: one camera whose clock runs far ahead must not
     // expire every pending section entry at once.
     const std::int64_t at =
@@ -168,7 +169,7 @@ struct EdgeAgent::Impl {
     while (at > seen && !latest_capture.compare_exchange_weak(seen, at)) {
     }
     if (!rules) return;
-    for (ViolationRecord& v : rules->on_pass(pass.read.camera, pass)) {
+    for (ViolationRecord& v : rules->on_pass(pass.read.camera, pass, frame)) {
       spdlog::info("camera {}: {} violation", pass.read.camera, v.kind);
       try {
         spool->put(v.kind, std::move(v.metadata), std::move(v.files), true);
@@ -261,8 +262,8 @@ struct EdgeAgent::Impl {
     o.engine = config.engine;
     o.jpeg_quality = config.jpeg_quality;
     o.blur_outside_vehicle = config.blur_outside_vehicle;
-    evidence::Package p =
-        evidence::build_plate_read_package(pass.read, pass.best_frame.to_bgr(), o);
+    const cv::Mat frame = pass.best_frame.to_bgr();
+    evidence::Package p = evidence::build_plate_read_package(pass.read, frame, o);
     std::vector<EvidenceFile> files;
     for (evidence::PackageFile& f : p.files)
       files.push_back({std::move(f.name), std::move(f.media_type), std::move(f.bytes)});
@@ -273,7 +274,7 @@ struct EdgeAgent::Impl {
       throw;
     }
     check_alarm();
-    judge_pass(pass);
+    judge_pass(pass, frame);
   }
 };
 

@@ -571,12 +571,19 @@ std::vector<PassRuleEngine::RuleInForce> PassRuleEngine::rules_in_force() const 
 std::vector<ViolationRecord> PassRuleEngine::on_pass(const std::string& camera,
                                                      const video::Pass& pass) {
   if (pass.best_frame.empty()) throw InvalidInput("a pass must carry its best frame");
+  return on_pass(camera, pass, pass.best_frame.to_bgr());
+}
+
+std::vector<ViolationRecord> PassRuleEngine::on_pass(const std::string& camera,
+                                                     const video::Pass& pass,
+                                                     const cv::Mat& frame) {
+  if (frame.empty() || frame.type() != CV_8UC3)
+    throw InvalidInput("a pass's best frame must be a non-empty BGR 8-bit image");
   {
     const std::lock_guard lock(mutex_);
     ++stats_.passes;
   }
   if (alpr::normalise_plate_text(pass.read.text).empty()) return {};
-  const cv::Mat frame = pass.best_frame.to_bgr();
   std::vector<ViolationRecord> out = judge_curfews(camera, pass, frame);
   std::vector<ViolationRecord> sections = judge_sections(camera, pass, frame);
   std::vector<ViolationRecord> seatbelt = judge_seatbelt(camera, pass, frame);

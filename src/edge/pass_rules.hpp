@@ -170,10 +170,15 @@ class PassRuleEngine {
   /// curfew first, then section speed, then seatbelt. An entry pass is kept (plate pseudonym
   /// in the rule, images as JPEG bytes here) until its exit, expire() or replacement. Passes
   /// with empty text are not judged. Throws InvalidInput when pass.best_frame is empty
-  /// (nothing is recorded then); InternalError when JPEG encoding
-  /// fails or a classifier is broken. Called once per pass from the camera's worker thread.
+  /// (nothing is recorded then); InternalError when JPEG encoding fails or a classifier is
+  /// broken. Called once per pass from the camera's worker thread.
   [[nodiscard]] std::vector<ViolationRecord> on_pass(const std::string& camera,
                                                      const video::Pass& pass);
+  /// The same, with the pass's best frame already converted (`frame` =
+  /// pass.best_frame.to_bgr(), BGR 8-bit H×W×3), for a caller that has converted it for the
+  /// pass's own evidence. Throws InvalidInput when `frame` is empty or not BGR 8-bit.
+  [[nodiscard]] std::vector<ViolationRecord> on_pass(const std::string& camera,
+                                                     const video::Pass& pass, const cv::Mat& frame);
 
   /// Drops section entries whose reference time + max_transit is before `now` (UTC,
   /// reference clock) together with their images; each is logged (section, entry camera and

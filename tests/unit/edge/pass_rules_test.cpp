@@ -611,6 +611,22 @@ TEST_F(PassRulesTest, PassWithoutAFrameIsAnError) {
   video::Pass p = make_pass("cam-a", kPlate, utc("2026-03-10T18:30:00Z"));
   p.best_frame = video::CompactFrame();
   EXPECT_THROW((void)engine.on_pass("cam-a", p), InvalidInput);
+  const video::Pass q = make_pass("cam-a", kPlate, utc("2026-03-10T18:30:00Z"));
+  EXPECT_THROW((void)engine.on_pass("cam-a", q, cv::Mat()), InvalidInput);
+  EXPECT_THROW((void)engine.on_pass("cam-a", q, cv::Mat(480, 640, CV_8UC1)), InvalidInput);
+}
+
+TEST_F(PassRulesTest, AFrameConvertedByTheCallerIsTheOneInTheEvidence) {
+  PassRuleEngine engine(parse(curfew_toml()), context());
+  const video::Pass p = make_pass("cam-a", kPlate, utc("2026-03-10T18:30:00Z"));
+  const cv::Mat frame = p.best_frame.to_bgr();
+  const std::vector<ViolationRecord> given = engine.on_pass("cam-a", p, frame);
+  const std::vector<ViolationRecord> converted = engine.on_pass("cam-a", p);
+  ASSERT_EQ(given.size(), 1u);
+  ASSERT_EQ(converted.size(), 1u);
+  ASSERT_EQ(given[0].files.size(), converted[0].files.size());
+  for (std::size_t i = 0; i < given[0].files.size(); ++i)
+    EXPECT_EQ(given[0].files[i].bytes, converted[0].files[i].bytes) << given[0].files[i].name;
 }
 
 }  // namespace
