@@ -54,11 +54,24 @@ struct BenchCommand {
 /// `roadwarden edge`: the camera agent of one site (src/edge/agent.hpp). Prints a JSON summary
 /// on stdout when it ends (all file sources done, or SIGINT / SIGTERM); exit 1 when a camera
 /// had errors.
+///
+/// It runs as its own executable, `roadwarden-edge` (edge_main.cpp), which links only what the
+/// agent needs: no OpenCV imgcodecs/videoio (and the GDAL, DICOM, PDF … decoders behind them),
+/// no server, no PostgreSQL client. `roadwarden edge ARGS` execs it (EdgeLauncher).
 struct EdgeCommand {
   std::string config;
 
-  void add_to(CLI::App& app, int& status);
+  /// Adds --config to `app` (the roadwarden-edge command line).
+  void add_options(CLI::App& app);
   [[nodiscard]] int run() const;
+};
+
+/// `roadwarden edge ARGS…`: replaces this process with `roadwarden-edge ARGS…` from the folder
+/// of the running executable (/proc/self/exe), so the agent keeps this process's id and signals
+/// but not its libraries. Throws IoError when roadwarden-edge is missing or cannot be executed.
+struct EdgeLauncher {
+  void add_to(CLI::App& app, int& status);
+  [[noreturn]] static void exec(const std::vector<std::string>& args);
 };
 
 /// `roadwarden admin init | enrol-device | revoke-device | verify-audit`: administration of

@@ -21,15 +21,10 @@
 
 namespace roadwarden::cli {
 
-void EdgeCommand::add_to(CLI::App& app, int& status) {
-  CLI::App* cmd = app.add_subcommand(
-      "edge",
-      "Run the camera agent of one site: read plates from its cameras, track vehicles, spool "
-      "one plate read per vehicle pass with its evidence, upload to the server if configured");
-  cmd->add_option("--config", config, "Site configuration (TOML; see examples/site.toml)")
+void EdgeCommand::add_options(CLI::App& app) {
+  app.add_option("--config", config, "Site configuration (TOML; see examples/site.toml)")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->callback([this, &status] { status = run(); });
 }
 
 int EdgeCommand::run() const {

@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   int status = 0;
   roadwarden::cli::ReadCommand read;
   roadwarden::cli::BenchCommand bench;
-  roadwarden::cli::EdgeCommand edge;
+  roadwarden::cli::EdgeLauncher edge;
   roadwarden::cli::AdminCommand admin;
   roadwarden::cli::ServerCommand server;
   read.add_to(app, status);

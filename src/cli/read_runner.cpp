@@ -31,7 +31,7 @@ bool read_input(const alpr::Alpr& reader, const Input& input, const RunOptions& 
   if (input.kind == InputKind::Image) {
     const auto t0 = Clock::now();
     try {
-      const cv::Mat image = alpr::load_image(input.path, options.limits);
+      const cv::Mat image = codec::load_image(input.path, options.limits);
       r.plates = reader.read(image);
     } catch (const Error& e) {
       r.error = e.what();

@@ -4,7 +4,7 @@
 #include <functional>
 
 #include "alpr/alpr.hpp"
-#include "alpr/image_io.hpp"
+#include "codec/image_io.hpp"
 #include "alpr/read_result.hpp"
 #include "cli/inputs.hpp"
 
@@ -15,7 +15,7 @@ struct RunOptions {
   /// For videos: read every N-th frame (>= 1).
   int every = 1;
   /// Limits applied to still images before decoding, and to every video frame.
-  alpr::ImageLimits limits;
+  codec::ImageLimits limits;
 };
 
 /// Reads `input` with `reader` and passes each result to `emit`: one per still image, one

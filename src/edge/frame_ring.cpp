@@ -4,9 +4,9 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "codec/image_io.hpp"
 #include "core/errors.hpp"
 
 namespace roadwarden::edge {
@@ -48,8 +48,7 @@ bool FrameRing::add(const video::Frame& frame) {
     cv::resize(frame.image, scaled, size, 0, 0, cv::INTER_AREA);
   }
   f.size = scaled.size();
-  if (!cv::imencode(".jpg", scaled, f.jpeg, {cv::IMWRITE_JPEG_QUALITY, options_.jpeg_quality}))
-    throw InternalError("frame ring: JPEG encoding failed");
+  f.jpeg = codec::encode_jpeg(scaled, options_.jpeg_quality);
   bytes_ += f.jpeg.size();
   frames_.push_back(std::move(f));
   const std::int64_t oldest_kept = frames_.back().time.unix_ms - options_.span_ms;
@@ -91,10 +90,12 @@ std::optional<UtcTime> FrameRing::newest_time() const {
 }
 
 cv::Mat FrameRing::decode(const RingFrame& frame) {
-  cv::Mat image = cv::imdecode(frame.jpeg, cv::IMREAD_COLOR);
-  if (image.empty())
-    throw InternalError(fmt::format("frame ring: frame {} cannot be decoded", frame.sequence));
-  return image;
+  try {
+    return codec::decode_image(frame.jpeg);
+  } catch (const InvalidInput& e) {
+    throw InternalError(
+        fmt::format("frame ring: frame {} cannot be decoded: {}", frame.sequence, e.what()));
+  }
 }
 
 }  // namespace roadwarden::edge

@@ -44,7 +44,7 @@ struct RingFrame {
   double scale = 1;
   /// Size of the encoded image, pixels.
   cv::Size size;
-  /// JPEG (baseline, as written by cv::imencode) of the scaled frame.
+  /// JPEG (baseline, 4:2:0, codec::encode_jpeg) of the scaled frame.
   std::vector<std::uint8_t> jpeg;
 };
 

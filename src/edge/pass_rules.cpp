@@ -9,9 +9,9 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "alpr/formats/plate_format.hpp"
+#include "codec/image_io.hpp"
 #include "core/errors.hpp"
 #include "crypto/crypto.hpp"
 #include "edge/toml_table.hpp"
@@ -286,13 +286,6 @@ SeatbeltConfig read_seatbelt(Table& t, const std::filesystem::path& base,
 
 // ---- Evidence --------------------------------------------------------------------------
 
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& image, int quality) {
-  std::vector<std::uint8_t> out;
-  if (!cv::imencode(".jpg", image, out, {cv::IMWRITE_JPEG_QUALITY, quality}))
-    throw InternalError("JPEG encoding of a violation evidence image failed");
-  return out;
-}
-
 /// The plate cut of plate_read_package.cpp: the corners' bounding box with a 15 % margin,
 /// clipped to the frame (empty when the plate lies outside it).
 cv::Rect plate_cut(const Quad& corners, cv::Size size) {
@@ -315,11 +308,11 @@ std::vector<EvidenceFile> frame_files(const std::string& prefix, const cv::Mat& 
       ctx.blur_outside_vehicle ? evidence::blur_outside_vehicle(frame, read.best_corners) : frame;
   std::vector<EvidenceFile> files;
   files.push_back({prefix + "frame.jpg", "image/jpeg",
-                   encode_jpeg(evidence::with_data_bar(overview, lines), ctx.jpeg_quality)});
+                   codec::encode_jpeg(evidence::with_data_bar(overview, lines), ctx.jpeg_quality)});
   const cv::Rect cut = plate_cut(read.best_corners, frame.size());
   if (cut.area() > 0)
     files.push_back(
-        {prefix + "plate.jpg", "image/jpeg", encode_jpeg(frame(cut), ctx.jpeg_quality)});
+        {prefix + "plate.jpg", "image/jpeg", codec::encode_jpeg(frame(cut), ctx.jpeg_quality)});
   return files;
 }
 
@@ -845,7 +838,7 @@ std::vector<ViolationRecord> PassRuleEngine::judge_seatbelt(const std::string& c
   if (d.windshield) {
     const cv::Mat driver = rules::occupant_crop(
         frame, *d.windshield, rules::driver_side_in_front_view(config_.seatbelt->options.traffic));
-    r.files.push_back({"driver.jpg", "image/jpeg", encode_jpeg(driver, context_.jpeg_quality)});
+    r.files.push_back({"driver.jpg", "image/jpeg", codec::encode_jpeg(driver, context_.jpeg_quality)});
   }
   return {std::move(r)};
 }

@@ -4,21 +4,14 @@
 #include <cmath>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "alpr/read_result.hpp"
+#include "codec/image_io.hpp"
 #include "core/errors.hpp"
 
 namespace roadwarden::evidence {
 namespace {
-
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& bgr, int quality) {
-  std::vector<std::uint8_t> out;
-  if (!cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, quality}))
-    throw InternalError("JPEG encoding of an evidence image failed");
-  return out;
-}
 
 cv::Rect clamp_rect(double x0, double y0, double x1, double y1, const cv::Size& size) {
   const int l = std::clamp(static_cast<int>(std::floor(x0)), 0, size.width);
@@ -92,14 +85,16 @@ Package build_plate_read_package(const PlateRead& read, const cv::Mat& frame,
                 {"privacy", {{"blurred_outside_vehicle", options.blur_outside_vehicle}}}};
   const cv::Mat overview =
       options.blur_outside_vehicle ? blur_outside_vehicle(frame, read.best_corners) : frame;
-  p.files.push_back({"frame.jpg", "image/jpeg", encode_jpeg(overview, options.jpeg_quality)});
+  p.files.push_back(
+      {"frame.jpg", "image/jpeg", codec::encode_jpeg(overview, options.jpeg_quality)});
   const Box b = read.best_corners.bounding_box();
   const double mx = 0.15 * b.width;
   const double my = 0.15 * b.height;
   const cv::Rect cut =
       clamp_rect(b.x - mx, b.y - my, b.x + b.width + mx, b.y + b.height + my, frame.size());
   if (cut.area() > 0) {
-    p.files.push_back({"plate.jpg", "image/jpeg", encode_jpeg(frame(cut), options.jpeg_quality)});
+    p.files.push_back(
+        {"plate.jpg", "image/jpeg", codec::encode_jpeg(frame(cut), options.jpeg_quality)});
   }
   return p;
 }

@@ -1,35 +1,21 @@
 #include "evidence/violation_package.hpp"
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <utility>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 
+#include "codec/clip_encoder.hpp"
+#include "codec/image_io.hpp"
 #include "core/errors.hpp"
 #include "crypto/crypto.hpp"
 #include "rules/local_time.hpp"
 
 namespace roadwarden::evidence {
 namespace {
-
-namespace fs = std::filesystem;
-
-std::vector<std::uint8_t> encode_jpeg(const cv::Mat& bgr, int quality) {
-  std::vector<std::uint8_t> out;
-  if (!cv::imencode(".jpg", bgr, out, {cv::IMWRITE_JPEG_QUALITY, quality}))
-    throw InternalError("JPEG encoding of an evidence image failed");
-  return out;
-}
 
 cv::Rect clamp_rect(double x0, double y0, double x1, double y1, const cv::Size& size) {
   const int l = std::clamp(static_cast<int>(std::floor(x0)), 0, size.width);
@@ -49,43 +35,16 @@ std::string seconds(double ms) {
   return fmt::format("{:.3f} s", ms / 1000.0);
 }
 
-/// A private temporary folder (mkdtemp, mode 0700) removed with its content on destruction.
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (fs::temp_directory_path() / "roadwarden-clip-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      throw IoError(fmt::format("cannot create a temporary folder for the evidence clip in {}",
-                                fs::temp_directory_path().string()));
-    path_ = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-  [[nodiscard]] const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::vector<std::uint8_t> read_all(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(fmt::format("cannot read the evidence clip {}", path.string()));
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct Clip {
   std::string file, media_type, codec;
   std::vector<std::uint8_t> bytes;
   double fps = 0;
 };
 
-/// Writes the clip frames with cv::VideoWriter: H.264 in MP4 when available, else Motion JPEG
-/// in AVI. Frame rate from the frames' capture times (frames − 1 over the span), 25 when there
-/// is a single frame.
+/// Encodes the clip frames with codec::ClipEncoder: H.264 in MP4 when an H.264 encoder is
+/// available, else Motion JPEG in AVI. Frame rate from the frames' capture times (frames − 1
+/// over the span), 25 when there is a single frame. Frames of another size than the first are
+/// resized to it. Throws InternalError when a frame cannot be decoded or no encoder works.
 Clip write_clip(const std::vector<ViolationClipFrame>& frames) {
   Clip c;
   c.fps = 25;
@@ -94,41 +53,27 @@ Clip write_clip(const std::vector<ViolationClipFrame>& frames) {
         static_cast<double>(frames.back().time.unix_ms - frames.front().time.unix_ms) / 1000.0;
     if (span_s > 0) c.fps = static_cast<double>(frames.size() - 1) / span_s;
   }
-  const cv::Mat first = cv::imdecode(
-      std::vector<std::uint8_t>(frames.front().jpeg.begin(), frames.front().jpeg.end()),
-      cv::IMREAD_COLOR);
-  if (first.empty()) throw InternalError("an evidence clip frame cannot be decoded");
-  TempFolder tmp;
-  struct Choice {
-    const char* fourcc;
-    const char* file;
-    const char* media_type;
-    const char* codec;
-  };
-  static constexpr Choice kChoices[] = {{"avc1", "clip.mp4", "video/mp4", "h264"},
-                                        {"MJPG", "clip.avi", "video/x-msvideo", "mjpeg"}};
-  for (const Choice& choice : kChoices) {
-    const fs::path path = tmp.path() / choice.file;
-    cv::VideoWriter writer;
-    const int fourcc = cv::VideoWriter::fourcc(choice.fourcc[0], choice.fourcc[1], choice.fourcc[2],
-                                               choice.fourcc[3]);
-    if (!writer.open(path.string(), cv::CAP_FFMPEG, fourcc, c.fps, first.size(), true)) continue;
-    for (const ViolationClipFrame& f : frames) {
-      cv::Mat image =
-          cv::imdecode(std::vector<std::uint8_t>(f.jpeg.begin(), f.jpeg.end()), cv::IMREAD_COLOR);
-      if (image.empty()) throw InternalError("an evidence clip frame cannot be decoded");
-      if (image.size() != first.size()) cv::resize(image, image, first.size());
-      writer.write(image);
+  const auto decode = [](const ViolationClipFrame& f) {
+    try {
+      return codec::decode_image(f.jpeg);
+    } catch (const InvalidInput& e) {
+      throw InternalError(fmt::format("an evidence clip frame cannot be decoded: {}", e.what()));
     }
-    writer.release();
-    c.bytes = read_all(path);
-    if (c.bytes.empty()) continue;
-    c.file = choice.file;
-    c.media_type = choice.media_type;
-    c.codec = choice.codec;
-    return c;
+  };
+  const cv::Mat first = decode(frames.front());
+  codec::ClipEncoder encoder(first.size(), c.fps);
+  encoder.add(first);
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    cv::Mat image = decode(frames[i]);
+    if (image.size() != first.size()) cv::resize(image, image, first.size());
+    encoder.add(image);
   }
-  throw InternalError("no video codec (H.264 or Motion JPEG) can write the evidence clip");
+  codec::EncodedClip encoded = encoder.finish();
+  c.file = std::move(encoded.file);
+  c.media_type = std::move(encoded.media_type);
+  c.codec = std::move(encoded.codec);
+  c.bytes = std::move(encoded.bytes);
+  return c;
 }
 
 void require(bool ok, const std::string& what) {
@@ -190,7 +135,7 @@ Package build_red_light_package(const RedLightEvidence& e) {
                     {"time", to_iso8601(still->time)},
                     {"size", {still->image.cols, still->image.rows}}};
     add(std::string(role) + ".jpg", "image/jpeg",
-        encode_jpeg(with_data_bar(still->image, lines), e.jpeg_quality));
+        codec::encode_jpeg(with_data_bar(still->image, lines), e.jpeg_quality));
   }
 
   nlohmann::json clip = {{"requested_start", to_iso8601(*d.clip_start)},
@@ -216,7 +161,7 @@ Package build_red_light_package(const RedLightEvidence& e) {
   const cv::Rect cut = clamp_rect(b.x - 0.15 * b.width, b.y - 0.15 * b.height, b.x + 1.15 * b.width,
                                   b.y + 1.15 * b.height, e.best_frame.size());
   if (cut.area() > 0)
-    add("plate.jpg", "image/jpeg", encode_jpeg(e.best_frame(cut), e.jpeg_quality));
+    add("plate.jpg", "image/jpeg", codec::encode_jpeg(e.best_frame(cut), e.jpeg_quality));
 
   const auto ms = [](double v) { return std::round(v * 1000) / 1000; };
   nlohmann::json v = {

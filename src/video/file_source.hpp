@@ -28,7 +28,7 @@ struct FileSourceOptions {
   std::int64_t first_sequence = 0;
 };
 
-/// A video file decoded by OpenCV's FFmpeg backend (through VideoFileReader).
+/// A video file decoded with FFmpeg's libraries (codec::VideoDecoder, through VideoFileReader).
 ///
 /// Frames: BGR 8-bit H×W×3; `index` = frame number in the file; `position_ms` = container
 /// time (milliseconds from the start of the file); `capture_time` = start_time + position_ms

@@ -15,8 +15,8 @@
 #include <vector>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 
+#include "codec/image_io.hpp"
 #include "core/errors.hpp"
 #include "core/unique_fd.hpp"
 
@@ -54,14 +54,6 @@ bool is_image_name(const std::string& name) {
   const std::string ext = lower_extension(name);
   static constexpr std::array<const char*, 4> kExt = {".jpg", ".jpeg", ".png", ".bmp"};
   return std::any_of(kExt.begin(), kExt.end(), [&](const char* e) { return ext == e; });
-}
-
-// JPEG data must end with the end-of-image marker FF D9 (padding zeros after it allowed);
-// libjpeg otherwise "decodes" a truncated upload into a partly grey image.
-bool jpeg_complete(const std::vector<unsigned char>& data) {
-  std::size_t end = data.size();
-  while (end > 0 && data[end - 1] == 0x00) --end;
-  return end >= 2 && data[end - 2] == 0xFF && data[end - 1] == 0xD9;
 }
 
 // The whole content of `path` (expected `size` bytes), or an error: "cannot open for reading:
@@ -204,17 +196,10 @@ std::optional<Frame> FolderFrameSource::take(const std::string& name, const Seen
   const std::vector<unsigned char>& data = read.data;
   cv::Mat image;
   std::string problem;
-  if (data.empty()) {
-    problem = "empty file";
-  } else if (data.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8 && !jpeg_complete(data)) {
-    problem = "truncated JPEG (no end-of-image marker)";
-  } else {
-    try {
-      image = cv::imdecode(data, cv::IMREAD_COLOR);
-    } catch (const cv::Exception&) {
-      image.release();
-    }
-    if (image.empty()) problem = "cannot decode the image";
+  try {
+    image = codec::decode_image(data);  // JPEG, PNG or BMP only; truncated JPEGs refused
+  } catch (const InvalidInput& e) {
+    problem = e.what();
   }
   finish_file(name, seen);
   if (!problem.empty()) {

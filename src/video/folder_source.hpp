@@ -47,7 +47,8 @@ struct FolderSourceOptions {
 /// "… are not read …"), so a camera uploading an unsupported type is visible, not an empty road.
 /// An image file is taken once its size and mtime were unchanged for settle_ms (measured with
 /// `clock`); the files taken in one poll are read in name order. They are decoded with
-/// cv::imdecode; a JPEG without its end-of-image marker counts as truncated. An image that
+/// codec::decode_image (JPEG, PNG or BMP by their magic bytes, nothing else; a JPEG without its
+/// end-of-image marker counts as truncated; smaller than 16 px a side is refused). An image that
 /// cannot be decoded is reported as `decode_error` and skipped; either way it is deleted (or
 /// remembered), so it is never retried.
 ///

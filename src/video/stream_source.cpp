@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cmath>
 #include <utility>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -121,26 +120,24 @@ StreamFrameSource::StreamFrameSource(StreamSourceOptions options, const Clock& c
       backoff_(policy_of(options_), options_.seed) {}
 
 bool StreamFrameSource::open() {
-  capture_.release();
-  const std::vector<int> params = {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, options_.open_timeout_ms,
-                                   cv::CAP_PROP_READ_TIMEOUT_MSEC, options_.read_timeout_ms};
-  try {
-    return capture_.open(options_.url, cv::CAP_FFMPEG, params) && capture_.isOpened();
-  } catch (const cv::Exception&) {
-    // OpenCV's message may quote the URL (with credentials): report without it.
-    capture_.release();
-    return false;
-  }
+  decoder_.release();
+  codec::VideoDecoderOptions o;
+  o.open_timeout_ms = options_.open_timeout_ms;
+  o.read_timeout_ms = options_.read_timeout_ms;
+  o.decoder_threads = 1;
+  o.abort = [this] { return stop_.requested(); };
+  return decoder_.open(options_.url, o);
 }
 
 std::optional<Frame> StreamFrameSource::next() {
   while (!ended_ && !stop_.requested()) {
-    if (!capture_.isOpened()) {
+    if (!decoder_.is_open()) {
       if (failures_ > 0 &&
           stop_.wait_for(std::chrono::milliseconds(backoff_.delay_ms(failures_)))) {
         break;
       }
       if (!open()) {
+        if (stop_.requested()) break;  // the open was abandoned for stop()
         mark_lost(
             fmt::format("cannot open the stream (refused, unreachable, or no answer within "
                         "{} ms)",
@@ -154,23 +151,18 @@ std::optional<Frame> StreamFrameSource::next() {
         emit(HealthEvent::Kind::connected, "");
       }
     }
-    cv::Mat image;
-    bool ok = false;
-    try {
-      ok = capture_.read(image) && !image.empty();
-    } catch (const cv::Exception&) {
-      ok = false;
-    }
-    if (!ok) {
-      capture_.release();
+    cv::Mat image = decoder_.read_bgr();
+    if (image.empty()) {
+      decoder_.release();
+      if (stop_.requested()) break;  // the read was abandoned for stop()
       mark_lost(
           fmt::format("no frame within {} ms, or the stream ended", options_.read_timeout_ms));
       continue;
     }
-    const double pts = capture_.get(cv::CAP_PROP_POS_MSEC);
+    const double pts = decoder_.position_ms();
     return make_frame(std::move(image), pts, clock_.now());
   }
-  capture_.release();
+  decoder_.release();
   if (!ended_) {
     ended_ = true;
     emit(HealthEvent::Kind::ended, "stopped");

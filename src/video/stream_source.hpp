@@ -1,5 +1,5 @@
-// Frames from a live camera stream: RTSP (rtsp://, rtsps://) or HTTP(S) MJPEG, through OpenCV's
-// FFmpeg backend, with reconnection.
+// Frames from a live camera stream: RTSP (rtsp://, rtsps://) or HTTP(S) MJPEG, decoded with
+// FFmpeg's libraries (codec::VideoDecoder), with reconnection.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include <opencv2/videoio.hpp>
+#include <opencv2/core.hpp>
 
+#include "codec/video_decoder.hpp"
 #include "core/time.hpp"
 #include "video/backoff.hpp"
 #include "video/frame.hpp"
@@ -21,10 +22,11 @@ struct StreamSourceOptions {
   /// rtsp://, rtsps://, http:// or https:// (HTTP(S) multipart MJPEG). Other schemes are
   /// rejected. May carry credentials (rtsp://user:pass@host/…); they are never shown.
   std::string url;
-  /// FFmpeg open timeout, milliseconds (> 0), cv::CAP_PROP_OPEN_TIMEOUT_MSEC. Default 10000.
+  /// Longest wait to open the stream (connect, handshake, first packets), milliseconds (> 0);
+  /// codec::VideoDecoderOptions::open_timeout_ms. Default 10000.
   int open_timeout_ms = 10000;
-  /// No frame for this long = stream lost, milliseconds (> 0), cv::CAP_PROP_READ_TIMEOUT_MSEC.
-  /// Default 5000.
+  /// No frame for this long = stream lost, milliseconds (> 0);
+  /// codec::VideoDecoderOptions::read_timeout_ms. Default 5000.
   int read_timeout_ms = 5000;
   /// Reconnect delay before the first retry, milliseconds; doubles each failed attempt … (> 0).
   /// Default 500.
@@ -48,22 +50,21 @@ struct StreamSourceOptions {
 ///
 /// Frames: BGR 8-bit H×W×3. `sequence` = first_sequence + `index`; `index` counts frames since
 /// the source was created, across reconnects. `capture_time`: at the first frame of each
-/// connection the stream timestamp (CAP_PROP_POS_MSEC, pts0) is mapped to clock.now() (wall0);
-/// each later frame gets wall0 + (pts - pts0), so a slow consumer does not shift capture times.
-/// Streams without usable timestamps (negative, non-finite or non-increasing pts — e.g. HTTP
-/// MJPEG, which carries none) fall back to clock.now() when the frame is read, for the rest of
-/// that connection. `position_ms` = capture_time minus the first frame's capture_time.
+/// connection the stream timestamp (codec::VideoDecoder::position_ms(), pts0) is mapped to
+/// clock.now() (wall0); each later frame gets wall0 + (pts - pts0), so a slow consumer does not
+/// shift capture times. Streams without usable timestamps (negative, non-finite or non-increasing
+/// pts — e.g. HTTP MJPEG, which carries none) fall back to clock.now() when the frame is read, for
+/// the rest of that connection. `position_ms` = capture_time minus the first frame's capture_time.
 ///
-/// Transport: OpenCV 4.6 passes FFmpeg `rtsp_flags=prefer_tcp` when the environment variable
-/// OPENCV_FFMPEG_CAPTURE_OPTIONS is unset, so RTSP uses TCP-interleaved RTP when the camera
-/// allows it; this class does not set the variable (it is process-global state that setenv()
-/// cannot change safely while other threads open streams). HTTPS/RTSPS use FFmpeg's TLS, which
-/// does not verify server certificates unless FFmpeg is told to (tls_verify) — only use them
-/// on networks you control.
+/// Transport: RTSP is opened with FFmpeg's `rtsp_flags=prefer_tcp` (what OpenCV 4.6 passed by
+/// default), so it uses TCP-interleaved RTP when the camera allows it. One decoder thread per
+/// camera. HTTPS/RTSPS use FFmpeg's TLS, which does not verify server certificates unless
+/// FFmpeg is told to (tls_verify) — only use them on networks you control.
 ///
 /// Threading: next() from one thread (the camera's reader thread); stop() and describe() from
-/// any thread. stop() ends a backoff wait at once; an FFmpeg open or read already in progress
-/// cannot be interrupted and ends within open_timeout_ms / read_timeout_ms.
+/// any thread. stop() ends a backoff wait at once, and an FFmpeg open or read in progress at the
+/// decoder's next interrupt check (FFmpeg polls it while waiting on the network, typically
+/// every 100 ms or less).
 class StreamFrameSource final : public FrameSource {
  public:
   /// Validates `options` (InvalidInput for an unsupported scheme or an out-of-range field; the
@@ -90,7 +91,7 @@ class StreamFrameSource final : public FrameSource {
   std::string description_;
   Backoff backoff_;
   StopSignal stop_;
-  cv::VideoCapture capture_;
+  codec::VideoDecoder decoder_;
 
   // State of the reader thread (only next() touches it).
   bool ever_connected_ = false;

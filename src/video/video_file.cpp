@@ -13,29 +13,35 @@
 
 namespace roadwarden::video {
 
+namespace {
+
+// FFmpeg demuxers of the containers is_video_path() names (mov also reads MP4 and M4V files).
+constexpr const char* kFileFormats = "mov,avi,matroska,webm,mpeg,mpegts,mpegvideo,m4v";
+
+}  // namespace
+
 VideoFileReader::VideoFileReader(const std::filesystem::path& path, int every) : every_(every) {
   if (every < 1) throw InvalidInput(fmt::format("--every must be >= 1 (got {})", every));
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     throw IoError("no such file");
   }
-  if (!capture_.open(path.string(), cv::CAP_FFMPEG) || !capture_.isOpened()) {
+  codec::VideoDecoderOptions options;
+  // A local file never waits on a camera: generous bounds, only against a hung file system.
+  options.open_timeout_ms = 30000;
+  options.read_timeout_ms = 30000;
+  options.format_whitelist = kFileFormats;
+  if (!decoder_.open(path.string(), options)) {
     throw InvalidInput("cannot open as a video");
   }
 }
 
 std::optional<Frame> VideoFileReader::next() {
   while (true) {
-    if (!capture_.grab()) return std::nullopt;
+    if (!decoder_.grab()) return std::nullopt;
     const std::int64_t index = index_++;
     if (index % every_ != 0) continue;
-    Frame f;
-    f.index = index;
-    f.position_ms = capture_.get(cv::CAP_PROP_POS_MSEC);
-    if (!capture_.retrieve(f.image) || f.image.empty()) {
-      throw InvalidInput(fmt::format("frame {} could not be decoded", index));
-    }
-    return f;
+    return take(index);
   }
 }
 
@@ -44,28 +50,32 @@ VideoFileReader::Attempt VideoFileReader::try_next() {
     // A failed grab consumes the frame's packet too: the next grab reads the frame after it, so
     // indexes keep matching container positions across a corrupt stretch.
     const std::int64_t index = index_++;
-    if (!capture_.grab()) return Attempt{std::nullopt, index};
+    if (!decoder_.grab()) return Attempt{std::nullopt, index};
     if (index % every_ != 0) continue;
-    Frame f;
-    f.index = index;
-    f.position_ms = capture_.get(cv::CAP_PROP_POS_MSEC);
-    if (!capture_.retrieve(f.image) || f.image.empty()) {
-      throw InvalidInput(fmt::format("frame {} could not be decoded", index));
-    }
-    return Attempt{std::move(f), -1};
+    return Attempt{take(index), -1};
   }
 }
 
+Frame VideoFileReader::take(std::int64_t index) {
+  Frame f;
+  f.index = index;
+  f.position_ms = decoder_.position_ms();
+  if (!std::isfinite(f.position_ms)) {
+    // No container timestamp: the frame's nominal time, as the frame rate gives it.
+    const std::optional<double> rate = decoder_.fps();
+    f.position_ms = rate ? static_cast<double>(index) * 1000.0 / *rate : 0.0;
+  }
+  f.image = decoder_.retrieve_bgr();
+  if (f.image.empty()) throw InvalidInput(fmt::format("frame {} could not be decoded", index));
+  return f;
+}
+
 std::optional<std::int64_t> VideoFileReader::frame_count() const {
-  const double count = capture_.get(cv::CAP_PROP_FRAME_COUNT);
-  if (!std::isfinite(count) || count < 1) return std::nullopt;
-  return static_cast<std::int64_t>(std::llround(count));
+  return decoder_.frame_count();
 }
 
 std::optional<double> VideoFileReader::fps() const {
-  const double fps = capture_.get(cv::CAP_PROP_FPS);
-  if (!std::isfinite(fps) || fps <= 0) return std::nullopt;
-  return fps;
+  return decoder_.fps();
 }
 
 bool is_video_path(const std::filesystem::path& path) {

@@ -1,4 +1,4 @@
-// Frames from a video file, decoded by OpenCV's FFmpeg backend.
+// Frames from a video file, decoded with FFmpeg (codec::VideoDecoder).
 #pragma once
 
 #include <cstdint>
@@ -6,8 +6,8 @@
 #include <optional>
 
 #include <opencv2/core.hpp>
-#include <opencv2/videoio.hpp>
 
+#include "codec/video_decoder.hpp"
 #include "video/frame.hpp"
 
 namespace roadwarden::video {
@@ -18,10 +18,13 @@ class VideoFileReader {
  public:
   /// Opens `path`. Throws IoError when the file is missing, InvalidInput when FFmpeg cannot
   /// open it as a video or `every` < 1 (messages give the reason; the caller names the file).
+  /// Only the containers is_video_path() names are accepted (by their content, whatever the
+  /// extension): MP4/MOV, AVI, Matroska/WebM, MPEG program and transport streams, raw MPEG-4.
   VideoFileReader(const std::filesystem::path& path, int every);
 
   /// The next selected frame, or nullopt at the end of the file. Throws InvalidInput when a
-  /// frame cannot be decoded before the end of the stream.
+  /// frame cannot be decoded before the end of the stream. `position_ms` is the container time
+  /// (codec::VideoDecoder::position_ms()), or index × 1000 / fps for a frame without one.
   /// A frame whose data FFmpeg cannot read (grab fails: a corrupt packet, or the end of the
   /// data) is taken as the end of the file; FileFrameSource uses try_next() to read on instead.
   [[nodiscard]] std::optional<Frame> next();
@@ -41,16 +44,20 @@ class VideoFileReader {
   /// a grabbed frame cannot be decoded, as next() does. Do not mix with next() on one reader.
   [[nodiscard]] Attempt try_next();
 
-  /// Frames in the file as the container declares (CAP_PROP_FRAME_COUNT), nullopt when unknown.
-  /// For containers without a frame count FFmpeg estimates it from duration × frame rate, so it
-  /// may be off by a few frames.
+  /// Frames in the file as the container declares (the stream's nb_frames), nullopt when
+  /// unknown. For containers without a frame count it is estimated from duration × frame rate,
+  /// so it may be off by a few frames.
   [[nodiscard]] std::optional<std::int64_t> frame_count() const;
-  /// Frame rate the container declares (CAP_PROP_FPS), frames per second; nullopt when unknown.
+  /// Frame rate the container declares (avg_frame_rate, else r_frame_rate), frames per second;
+  /// nullopt when unknown.
   [[nodiscard]] std::optional<double> fps() const;
 
  private:
-  // Mutable: cv::VideoCapture::get() is not const (it reads properties without changing them).
-  mutable cv::VideoCapture capture_;
+  // The grabbed frame as frame `index`: BGR image and position (container timestamp; index /
+  // fps when the frame has none). Throws InvalidInput when it cannot be converted.
+  Frame take(std::int64_t index);
+
+  codec::VideoDecoder decoder_;
   int every_;
   std::int64_t index_ = 0;
 };

@@ -165,6 +165,21 @@ TEST_F(EdgeCommandTest, BadConfigurationIsRefusedNamingTheKey) {
   EXPECT_FALSE(fs::exists(dir_ / "spool"));
 }
 
+TEST_F(EdgeCommandTest, RoadwardenEdgeHandsItsWholeCommandLineToTheAgent) {
+  // `roadwarden edge` execs roadwarden-edge: the agent's own help and option checks answer.
+  const auto help = roadwarden::testing::run_cli({"edge", "--help"});
+  EXPECT_EQ(help.status, 0) << help.err;
+  EXPECT_THAT(help.out, HasSubstr("--config"));
+  EXPECT_THAT(help.out, HasSubstr("roadwarden edge"));
+  const auto missing = roadwarden::testing::run_cli({"edge"});
+  EXPECT_NE(missing.status, 0);
+  EXPECT_THAT(missing.err, HasSubstr("--config is required"));
+  const auto absent =
+      roadwarden::testing::run_cli({"edge", "--config", (dir_ / "none.toml").string()});
+  EXPECT_NE(absent.status, 0);
+  EXPECT_THAT(absent.err, HasSubstr("none.toml"));
+}
+
 TEST_F(EdgeCommandTest, MissingVideoNamesTheCamera) {
   write_site();
   const auto r = roadwarden::testing::run_cli({"edge", "--config", (dir_ / "site.toml").string()});

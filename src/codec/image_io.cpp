@@ -1,16 +1,16 @@
-#include "alpr/image_io.hpp"
+#include "codec/image_io.hpp"
 
 #include <fstream>
 #include <memory>
 #include <vector>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
+#include <leptonica/allheaders.h>
 #include <turbojpeg.h>
 
 #include "core/errors.hpp"
 
-namespace roadwarden::alpr {
+namespace roadwarden::codec {
 namespace {
 
 std::uint32_t be16(std::span<const std::uint8_t> b, std::size_t i) {
@@ -49,8 +49,8 @@ ImageHeader sniff_jpeg(std::span<const std::uint8_t> b) {
       continue;
     }
     const std::size_t len = be16(b, i + 2);
-    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                     marker != 0xCC;
+    const bool sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof) {
       if (i + 9 > b.size()) break;
       ImageHeader h{ImageFormat::Jpeg, static_cast<int>(be16(b, i + 7)),
@@ -90,6 +90,46 @@ cv::Mat decode_jpeg_strict(std::span<const std::uint8_t> bytes) {
   return image;
 }
 
+// Decodes a PNG or BMP with Leptonica (the image library under Tesseract) to BGR 8-bit. Any
+// depth Leptonica reads (1–8 bit grey or palette, 16-bit PNG stripped to 8, RGB, RGBA) becomes
+// three channels; an alpha channel is dropped, not composited, as OpenCV's IMREAD_COLOR did.
+cv::Mat decode_png_or_bmp(std::span<const std::uint8_t> bytes, ImageFormat format) {
+  static const bool quiet = [] {
+    // Leptonica prints its own errors to stderr; ours carry the reason to the caller.
+    setMsgSeverity(L_SEVERITY_NONE);
+    return true;
+  }();
+  (void)quiet;
+  using PixPtr = std::unique_ptr<PIX, void (*)(PIX*)>;
+  const auto destroy = [](PIX* p) { pixDestroy(&p); };
+  PixPtr pix(format == ImageFormat::Png ? pixReadMemPng(bytes.data(), bytes.size())
+                                        : pixReadMemBmp(bytes.data(), bytes.size()),
+             destroy);
+  if (!pix) {
+    throw InvalidInput(format == ImageFormat::Png
+                           ? "could not decode PNG (corrupt or truncated data)"
+                           : "could not decode BMP (corrupt, truncated, or RLE-compressed data)");
+  }
+  const PixPtr rgba(pixConvertTo32(pix.get()), destroy);
+  if (!rgba) throw InvalidInput("could not convert the image to colour");
+  const int width = static_cast<int>(pixGetWidth(rgba.get()));
+  const int height = static_cast<int>(pixGetHeight(rgba.get()));
+  const l_uint32* data = pixGetData(rgba.get());
+  const int wpl = pixGetWpl(rgba.get());
+  cv::Mat image(height, width, CV_8UC3);
+  for (int y = 0; y < height; ++y) {
+    const l_uint32* line = data + static_cast<std::ptrdiff_t>(y) * wpl;
+    auto* out = image.ptr<std::uint8_t>(y);
+    for (int x = 0; x < width; ++x) {
+      const l_uint32 word = line[x];  // Leptonica RGBA: red in the high byte
+      out[3 * x + 0] = static_cast<std::uint8_t>(word >> L_BLUE_SHIFT);
+      out[3 * x + 1] = static_cast<std::uint8_t>(word >> L_GREEN_SHIFT);
+      out[3 * x + 2] = static_cast<std::uint8_t>(word >> L_RED_SHIFT);
+    }
+  }
+  return image;
+}
+
 }  // namespace
 
 ImageHeader sniff_image(std::span<const std::uint8_t> b) {
@@ -117,24 +157,39 @@ cv::Mat decode_image(std::span<const std::uint8_t> bytes, const ImageLimits& lim
   const std::int64_t pixels = std::int64_t{h.width} * h.height;
   if (h.width <= 0 || h.height <= 0) throw InvalidInput("image header has zero size");
   if (pixels > limits.max_pixels) {
-    throw InvalidInput(fmt::format("image too large: {}x{} exceeds the limit of {} pixels",
-                                   h.width, h.height, limits.max_pixels));
+    throw InvalidInput(fmt::format("image too large: {}x{} exceeds the limit of {} pixels", h.width,
+                                   h.height, limits.max_pixels));
   }
   if (h.width < limits.min_side || h.height < limits.min_side) {
     throw InvalidInput(fmt::format("image too small: {}x{} (minimum {}x{})", h.width, h.height,
                                    limits.min_side, limits.min_side));
   }
   if (h.format == ImageFormat::Jpeg) return decode_jpeg_strict(bytes);
-  cv::Mat image;
-  try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
-                      const_cast<std::uint8_t*>(bytes.data()));
-    image = cv::imdecode(raw, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& e) {
-    throw InvalidInput(fmt::format("could not decode image: {}", e.what()));
+  return decode_png_or_bmp(bytes, h.format);
+}
+
+std::vector<std::uint8_t> encode_jpeg(const cv::Mat& image, int quality) {
+  if (image.empty() || image.depth() != CV_8U || (image.channels() != 3 && image.channels() != 1)) {
+    throw InvalidInput("JPEG encoding needs a non-empty 8-bit BGR or grey image");
   }
-  if (image.empty()) throw InvalidInput("could not decode image (corrupt or truncated data)");
-  return image;
+  if (quality < 1 || quality > 100) {
+    throw InvalidInput(fmt::format("JPEG quality {} is outside 1..100", quality));
+  }
+  const std::unique_ptr<void, int (*)(tjhandle)> tj(tjInitCompress(), tjDestroy);
+  if (!tj) throw InternalError("cannot initialise libjpeg-turbo");
+  const bool grey = image.channels() == 1;
+  unsigned char* out = nullptr;
+  unsigned long size = 0;
+  if (tjCompress2(tj.get(), image.data, image.cols, static_cast<int>(image.step), image.rows,
+                  grey ? TJPF_GRAY : TJPF_BGR, &out, &size, grey ? TJSAMP_GRAY : TJSAMP_420,
+                  quality, 0) != 0) {
+    const std::string reason = tjGetErrorStr2(tj.get());
+    tjFree(out);
+    throw InternalError(fmt::format("JPEG encoding failed: {}", reason));
+  }
+  std::vector<std::uint8_t> bytes(out, out + size);
+  tjFree(out);
+  return bytes;
 }
 
 cv::Mat load_image(const std::filesystem::path& path, const ImageLimits& limits) {
@@ -148,17 +203,17 @@ cv::Mat load_image(const std::filesystem::path& path, const ImageLimits& limits)
   const std::uintmax_t size = std::filesystem::file_size(path, ec);
   if (ec) throw IoError(fmt::format("cannot read size: {}", ec.message()));
   if (size > limits.max_file_bytes) {
-    throw InvalidInput(fmt::format("file too large ({} bytes, limit {})", size,
-                                   limits.max_file_bytes));
+    throw InvalidInput(
+        fmt::format("file too large ({} bytes, limit {})", size, limits.max_file_bytes));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open for reading");
   std::vector<std::uint8_t> bytes(size);
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()),
-                           static_cast<std::streamsize>(size))) {
+  if (size > 0 &&
+      !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size))) {
     throw IoError("read failed");
   }
   return decode_image(bytes, limits);
 }
 
-}  // namespace roadwarden::alpr
+}  // namespace roadwarden::codec

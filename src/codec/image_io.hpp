@@ -1,15 +1,17 @@
-// Loading still images from disk with the checks a camera system needs: a broken file is
-// an error with a clear message, never an empty road.
+// Still images at the edge of the process: decoding camera input (JPEG, PNG, BMP) with the
+// checks a camera system needs — a broken file is an error with a clear message, never an
+// empty road — and encoding evidence JPEGs.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <vector>
 
 #include <opencv2/core.hpp>
 
-namespace roadwarden::alpr {
+namespace roadwarden::codec {
 
 /// Limits applied before any pixel is decoded.
 struct ImageLimits {
@@ -41,15 +43,22 @@ struct ImageHeader {
 /// Decodes an encoded image (JPEG, PNG or BMP) to BGR 8-bit H×W×3.
 /// Checks the header against `limits` before decoding. JPEGs are decoded by libjpeg-turbo
 /// with every decoder warning treated as an error, so a damaged file is never returned as a
-/// partly grey image. Throws InvalidInput with the reason (empty, not an image, truncated,
+/// partly grey image; PNG and BMP by Leptonica (alpha dropped; RLE-compressed BMP refused).
+/// No other decoder ever sees the bytes: camera input is never handed to a general image
+/// library's format zoo. Throws InvalidInput with the reason (empty, not an image, truncated,
 /// corrupt, too large, too small, undecodable).
 [[nodiscard]] cv::Mat decode_image(std::span<const std::uint8_t> bytes,
                                    const ImageLimits& limits = {});
 
+/// Encodes an 8-bit BGR (H×W×3) or grey (H×W) image as a baseline JPEG with libjpeg-turbo:
+/// chroma subsampled 4:2:0 (the IJG and OpenCV default), `quality` 1–100 on the IJG scale.
+/// Any row stride is accepted. Throws InvalidInput for an empty image, another depth or channel
+/// count, or a quality outside 1–100; InternalError when libjpeg-turbo fails.
+[[nodiscard]] std::vector<std::uint8_t> encode_jpeg(const cv::Mat& image, int quality);
+
 /// Reads and decodes an image file to BGR 8-bit H×W×3. Throws IoError when the file is
 /// missing or unreadable, InvalidInput as decode_image. Messages give the reason only; the
 /// caller names the file.
-[[nodiscard]] cv::Mat load_image(const std::filesystem::path& path,
-                                 const ImageLimits& limits = {});
+[[nodiscard]] cv::Mat load_image(const std::filesystem::path& path, const ImageLimits& limits = {});
 
-}  // namespace roadwarden::alpr
+}  // namespace roadwarden::codec

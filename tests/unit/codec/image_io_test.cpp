@@ -1,4 +1,4 @@
-#include "alpr/image_io.hpp"
+#include "codec/image_io.hpp"
 
 #include <fstream>
 #include <vector>
@@ -10,7 +10,7 @@
 #include "core/errors.hpp"
 #include "support/paths.hpp"
 
-namespace roadwarden::alpr {
+namespace roadwarden::codec {
 namespace {
 
 using ::testing::HasSubstr;
@@ -31,7 +31,7 @@ cv::Mat gradient(int w, int h) {
 // A PNG signature and IHDR chunk claiming width × height, with no pixel data.
 std::vector<std::uint8_t> png_header(std::uint32_t w, std::uint32_t h) {
   std::vector<std::uint8_t> b = {0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A,
-                                 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+                                 0,    0,   0,   13,  'I',  'H',  'D',  'R'};
   for (std::uint32_t v : {w, h}) {
     for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<std::uint8_t>(v >> s));
   }
@@ -58,6 +58,66 @@ TEST(ImageIo, DecodesJpegPngAndBmpToBgr) {
   }
 }
 
+// Largest per-channel difference between `m` and the constant colour `c`.
+double max_difference(const cv::Mat& m, const cv::Scalar& c) {
+  return cv::norm(m, cv::Mat(m.size(), m.type(), c), cv::NORM_INF);
+}
+
+TEST(ImageIo, PngAndBmpDecodeToTheExactPixelsInBgrOrder) {
+  cv::Mat img = gradient(64, 48);
+  img(cv::Rect(4, 4, 8, 8)).setTo(cv::Scalar(255, 0, 0));  // pure blue block
+  for (const char* ext : {".png", ".bmp"}) {
+    const cv::Mat out = decode_image(encode(img, ext));
+    ASSERT_EQ(out.size(), img.size()) << ext;
+    EXPECT_EQ(cv::norm(out, img, cv::NORM_INF), 0) << ext;
+    EXPECT_EQ(out.at<cv::Vec3b>(6, 6), cv::Vec3b(255, 0, 0)) << ext;
+  }
+}
+
+TEST(ImageIo, GreyAndAlphaPngsBecomeThreeChannelColour) {
+  cv::Mat grey(20, 30, CV_8UC1);
+  for (int y = 0; y < grey.rows; ++y)
+    for (int x = 0; x < grey.cols; ++x)
+      grey.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(8 * x);
+  const cv::Mat from_grey = decode_image(encode(grey, ".png"));
+  ASSERT_EQ(from_grey.type(), CV_8UC3);
+  EXPECT_EQ(from_grey.at<cv::Vec3b>(5, 10), cv::Vec3b(80, 80, 80));
+
+  cv::Mat bgra(20, 30, CV_8UC4, cv::Scalar(10, 20, 30, 0));  // fully transparent: alpha dropped
+  const cv::Mat from_bgra = decode_image(encode(bgra, ".png"));
+  ASSERT_EQ(from_bgra.type(), CV_8UC3);
+  EXPECT_EQ(from_bgra.at<cv::Vec3b>(3, 3), cv::Vec3b(10, 20, 30));
+}
+
+TEST(ImageIo, EncodedJpegDecodesCloseToTheOriginalAt420) {
+  cv::Mat img(64, 96, CV_8UC3, cv::Scalar(40, 120, 200));
+  img(cv::Rect(16, 16, 32, 32)).setTo(cv::Scalar(230, 230, 230));
+  const std::vector<std::uint8_t> jpeg = encode_jpeg(img, 95);
+  EXPECT_EQ(sniff_image(jpeg).format, ImageFormat::Jpeg);
+  const cv::Mat back = decode_image(jpeg);
+  ASSERT_EQ(back.size(), img.size());
+  EXPECT_LT(cv::norm(back(cv::Rect(20, 20, 24, 24)), img(cv::Rect(20, 20, 24, 24)), cv::NORM_INF),
+            6);
+  // A region of interest (row stride larger than its width) encodes only its own pixels.
+  const cv::Mat roi = img(cv::Rect(16, 16, 32, 32));
+  const cv::Mat roi_back = decode_image(encode_jpeg(roi, 95));
+  ASSERT_EQ(roi_back.size(), roi.size());
+  EXPECT_LT(max_difference(roi_back(cv::Rect(4, 4, 24, 24)), cv::Scalar(230, 230, 230)), 6);
+  // Lower quality: smaller file.
+  EXPECT_LT(encode_jpeg(gradient(96, 64), 50).size(), encode_jpeg(gradient(96, 64), 95).size());
+}
+
+TEST(ImageIo, EncodeJpegTakesGreyAndRefusesWhatItCannotEncode) {
+  const cv::Mat grey(32, 32, CV_8UC1, cv::Scalar(77));
+  const cv::Mat back = decode_image(encode_jpeg(grey, 90));
+  EXPECT_LT(max_difference(back, cv::Scalar(77, 77, 77)), 3);
+  EXPECT_THROW((void)encode_jpeg(cv::Mat(), 90), InvalidInput);
+  EXPECT_THROW((void)encode_jpeg(cv::Mat(8, 8, CV_32FC3), 90), InvalidInput);
+  EXPECT_THROW((void)encode_jpeg(cv::Mat(8, 8, CV_8UC4), 90), InvalidInput);
+  EXPECT_THROW((void)encode_jpeg(grey, 0), InvalidInput);
+  EXPECT_THROW((void)encode_jpeg(grey, 101), InvalidInput);
+}
+
 TEST(ImageIo, SniffReadsDimensionsWithoutDecoding) {
   const ImageHeader h = sniff_image(encode(gradient(70, 30), ".jpg"));
   EXPECT_EQ(h.format, ImageFormat::Jpeg);
@@ -68,7 +128,9 @@ TEST(ImageIo, SniffReadsDimensionsWithoutDecoding) {
   EXPECT_EQ(p.width, 20000);
 }
 
-TEST(ImageIo, RejectsEmptyBytes) { EXPECT_THAT(message_of({}), HasSubstr("empty")); }
+TEST(ImageIo, RejectsEmptyBytes) {
+  EXPECT_THAT(message_of({}), HasSubstr("empty"));
+}
 
 TEST(ImageIo, RejectsTextContent) {
   const std::string text = "this is a text file, not a JPEG\n";
@@ -119,4 +181,4 @@ TEST(ImageIo, LoadImageReportsMissingAndEmptyFiles) {
 }
 
 }  // namespace
-}  // namespace roadwarden::alpr
+}  // namespace roadwarden::codec
