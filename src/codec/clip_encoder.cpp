@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -21,11 +20,11 @@ extern "C" {
 #include <libavutil/avutil.h>
 #include <libavutil/dict.h>
 #include <libavutil/frame.h>
-#include <libavutil/log.h>
 #include <libavutil/pixfmt.h>
 #include <libswscale/swscale.h>
 }
 
+#include "codec/ffmpeg_log.hpp"
 #include "core/errors.hpp"
 #include "core/temp_folder.hpp"
 
@@ -34,12 +33,6 @@ namespace roadwarden::codec {
 namespace {
 
 namespace fs = std::filesystem;
-
-// See video_decoder.cpp: FFmpeg's own log, fatal errors only, once per process.
-void quiet_ffmpeg_log() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_FATAL); });
-}
 
 std::vector<std::uint8_t> read_all(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
-#include <mutex>
 #include <string_view>
 #include <utility>
 
@@ -16,11 +15,11 @@ extern "C" {
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/dict.h>
-#include <libavutil/log.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 }
 
+#include "codec/ffmpeg_log.hpp"
 #include "core/errors.hpp"
 
 namespace roadwarden::codec {
@@ -76,14 +75,6 @@ int sws_colorspace(AVColorSpace cs) {
     default:
       return SWS_CS_DEFAULT;  // BT.601, what FFmpeg and OpenCV assume when unflagged
   }
-}
-
-// FFmpeg logs to stderr: per-macroblock complaints about every corrupt packet, and messages
-// that could quote an input's URL (credentials). Fatal errors only, set once per process
-// (av_log_set_level is FFmpeg's own global); failures reach callers as return values.
-void quiet_ffmpeg_log() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_FATAL); });
 }
 
 }  // namespace

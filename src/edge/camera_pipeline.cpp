@@ -58,7 +58,7 @@ video::Pass snapshot_pass(const std::string& camera, const video::Frame& frame,
   read.best_sequence = frame.sequence;
   read.best_corners = r.corners;
   read.detector_confidence = r.detector_confidence;
-  p.best_frame = video::CompactFrame::from_bgr(frame.image);
+  p.best_frame = video::CompactFrame::share_bgr(frame.image);  // spooled at once: no I420
   p.path.push_back({frame.capture_time, frame.sequence, r.corners, r.corners.bounding_box()});
   return p;
 }

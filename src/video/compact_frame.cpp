@@ -19,6 +19,15 @@ CompactFrame CompactFrame::from_bgr(const cv::Mat& bgr) {
   return f;
 }
 
+CompactFrame CompactFrame::share_bgr(const cv::Mat& bgr) {
+  CompactFrame f;
+  if (bgr.empty()) return f;
+  if (bgr.type() != CV_8UC3) throw InvalidInput("a compact frame is made from a BGR 8-bit image");
+  f.size_ = bgr.size();
+  f.data_ = bgr;
+  return f;
+}
+
 cv::Mat CompactFrame::to_bgr() const {
   cv::Mat bgr;
   if (data_.empty()) return bgr;

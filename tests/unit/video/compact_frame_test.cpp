@@ -68,6 +68,20 @@ TEST(CompactFrame, CopiesShareThePixelsAndToBgrIsTheCallersOwn) {
   EXPECT_EQ(cv::norm(a.to_bgr(), b.to_bgr(), cv::NORM_INF), 0);
 }
 
+TEST(CompactFrame, ShareBgrHoldsTheFrameExactlyWithoutConvertingOrCopying) {
+  const cv::Mat bgr = scene();
+  const CompactFrame f = CompactFrame::share_bgr(bgr);
+  EXPECT_EQ(f.size(), bgr.size());
+  EXPECT_EQ(f.bytes(), bgr.total() * 3);  // BGR, not I420
+  EXPECT_EQ(bgr.u->refcount, 2);          // the caller's Mat and the frame: one buffer
+  cv::Mat back = f.to_bgr();
+  EXPECT_EQ(cv::norm(bgr, back, cv::NORM_INF), 0);
+  back.setTo(cv::Scalar(0, 0, 0));  // to_bgr() is the caller's own copy
+  EXPECT_EQ(cv::norm(bgr, f.to_bgr(), cv::NORM_INF), 0);
+  EXPECT_TRUE(CompactFrame::share_bgr(cv::Mat()).empty());
+  EXPECT_THROW((void)CompactFrame::share_bgr(cv::Mat(8, 8, CV_8UC1)), InvalidInput);
+}
+
 TEST(CompactFrame, EmptyInEmptyOutAndOtherTypesAreRefused) {
   const CompactFrame empty = CompactFrame::from_bgr(cv::Mat());
   EXPECT_TRUE(empty.empty());
