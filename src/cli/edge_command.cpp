@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
@@ -60,16 +61,20 @@ int EdgeCommand::run() const {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  SystemClock clock;
-  edge::EdgeAgent agent(std::move(site), std::move(alpr), clock);
-  std::jthread waiter([&agent, signals](std::stop_token stop) {
+  // The waiter starts before the agent is built: opening the cameras can block (a FIFO, a hung
+  // mount), and a signal must still end the process then. Before the agent exists there is
+  // nothing to finish, so the first signal exits at once.
+  std::atomic<edge::EdgeAgent*> running{nullptr};
+  std::jthread waiter([&running, signals](std::stop_token stop) {
     const timespec poll{0, 200'000'000};
     bool stopping = false;
     while (!stop.stop_requested()) {
       if (sigtimedwait(&signals, nullptr, &poll) <= 0) continue;
-      if (stopping) {
-        // A second signal: leave now. The spool is crash-safe: every record is whole or absent.
-        static const char kMessage[] = "roadwarden edge: second signal, exiting at once\n";
+      edge::EdgeAgent* agent = running.load();
+      if (agent == nullptr || stopping) {
+        // Still starting, or a second signal: leave now. The spool is crash-safe: every record
+        // is whole or absent.
+        static const char kMessage[] = "roadwarden edge: signal received, exiting at once\n";
         (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
         std::_Exit(130);
       }
@@ -77,9 +82,12 @@ int EdgeCommand::run() const {
       spdlog::info(
           "signal received: stopping (finishing queued frames and tracks; a second "
           "signal exits at once)");
-      agent.stop();
+      agent->stop();
     }
   });
+  SystemClock clock;
+  edge::EdgeAgent agent(std::move(site), std::move(alpr), clock);
+  running = &agent;
   const edge::AgentSummary summary = agent.run();
   waiter.request_stop();
   waiter.join();

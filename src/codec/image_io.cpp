@@ -94,6 +94,18 @@ cv::Mat decode_jpeg_strict(std::span<const std::uint8_t> bytes) {
 // depth Leptonica reads (1–8 bit grey or palette, 16-bit PNG stripped to 8, RGB, RGBA) becomes
 // three channels; an alpha channel is dropped, not composited, as OpenCV's IMREAD_COLOR did.
 cv::Mat decode_png_or_bmp(std::span<const std::uint8_t> bytes, ImageFormat format) {
+  if (format == ImageFormat::Bmp) {
+    // Leptonica 1.82 reads 32-bit BMPs with red and blue swapped and 16-bit (RGB555) ones as
+    // grey, without an error: only palette (1, 4, 8 bit) and 24-bit BMPs are taken.
+    // Bits per pixel: offset 24 in an OS/2 core header (size 12), else 28 (Windows headers).
+    const std::size_t at = le32(bytes, 14) == 12 ? 24 : 28;
+    if (bytes.size() < at + 2) throw InvalidInput("truncated BMP: header cut short");
+    const int bits = bytes[at] | (bytes[at + 1] << 8);
+    if (bits != 1 && bits != 4 && bits != 8 && bits != 24) {
+      throw InvalidInput(fmt::format(
+          "BMP with {} bits per pixel is not read (only 1, 4, 8 and 24 bits are)", bits));
+    }
+  }
   static const bool quiet = [] {
     // Leptonica prints its own errors to stderr; ours carry the reason to the caller.
     setMsgSeverity(L_SEVERITY_NONE);

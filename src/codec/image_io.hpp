@@ -43,10 +43,10 @@ struct ImageHeader {
 /// Decodes an encoded image (JPEG, PNG or BMP) to BGR 8-bit H×W×3.
 /// Checks the header against `limits` before decoding. JPEGs are decoded by libjpeg-turbo
 /// with every decoder warning treated as an error, so a damaged file is never returned as a
-/// partly grey image; PNG and BMP by Leptonica (alpha dropped; RLE-compressed BMP refused).
-/// No other decoder ever sees the bytes: camera input is never handed to a general image
-/// library's format zoo. Throws InvalidInput with the reason (empty, not an image, truncated,
-/// corrupt, too large, too small, undecodable).
+/// partly grey image; PNG and BMP by Leptonica (alpha dropped; BMP only uncompressed with 1, 4, 8
+/// or 24 bits per pixel). No other decoder ever sees the bytes: camera input is never handed to a
+/// general image library's format zoo. Throws InvalidInput with the reason (empty, not an image,
+/// truncated, corrupt, too large, too small, undecodable).
 [[nodiscard]] cv::Mat decode_image(std::span<const std::uint8_t> bytes,
                                    const ImageLimits& limits = {});
 

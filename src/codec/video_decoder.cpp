@@ -28,6 +28,17 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// Decoders a camera's video may use (FFmpeg decoder names): the codecs IP cameras and video
+// files carry. FFmpeg's image decoders (PNG, TIFF, JPEG 2000, EXR, …) can also sit in a video
+// container or an HTTP stream; they are never run on camera input.
+constexpr const char* kCameraDecoders =
+    "h264,hevc,mpeg4,mjpeg,mpeg2video,mpeg1video,h263,vp8,vp9,av1,libdav1d";
+
+// Demuxers a stream URL may be read with: RTSP(S) sessions, HTTP(S) multipart MJPEG (or a bare
+// JPEG sequence).
+constexpr const char* kRtspFormats = "rtsp";
+constexpr const char* kHttpFormats = "mpjpeg,mjpeg";
+
 std::string scheme_of(std::string_view url) {
   const std::size_t pos = url.find("://");
   if (pos == std::string_view::npos) return {};
@@ -148,8 +159,9 @@ struct VideoDecoder::Impl {
     format->interrupt_callback = AVIOInterruptCB{&Impl::interrupt, this};
     AVDictionary* dict = nullptr;
     av_dict_set(&dict, "protocol_whitelist", protocols, 0);
-    if (!o.format_whitelist.empty())
-      av_dict_set(&dict, "format_whitelist", o.format_whitelist.c_str(), 0);
+    av_dict_set(&dict, "codec_whitelist", kCameraDecoders, 0);  // stream probing's decoders
+    const std::string formats = rtsp ? kRtspFormats : http ? kHttpFormats : o.format_whitelist;
+    if (!formats.empty()) av_dict_set(&dict, "format_whitelist", formats.c_str(), 0);
     if (rtsp) av_dict_set(&dict, "rtsp_flags", "prefer_tcp", 0);
 
     arm(o.open_timeout_ms);
@@ -174,7 +186,11 @@ struct VideoDecoder::Impl {
     if (avcodec_parameters_to_context(decoder, st->codecpar) < 0) return false;
     decoder->pkt_timebase = st->time_base;
     decoder->thread_count = o.decoder_threads;
-    if (avcodec_open2(decoder, codec, nullptr) < 0) return false;
+    AVDictionary* codec_options = nullptr;
+    av_dict_set(&codec_options, "codec_whitelist", kCameraDecoders, 0);
+    const int codec_opened = avcodec_open2(decoder, codec, &codec_options);
+    av_dict_free(&codec_options);
+    if (codec_opened < 0) return false;
 
     packet = av_packet_alloc();
     frame = av_frame_alloc();

@@ -24,8 +24,9 @@ struct VideoDecoderOptions {
   /// FFmpeg decoder threads, >= 1. Default 1: one core per camera, and each extra frame thread
   /// holds its own frame buffers (memory that grows with the frame size).
   int decoder_threads = 1;
-  /// Comma-separated FFmpeg demuxer names accepted (FFmpeg `format_whitelist`), e.g.
-  /// "mov,avi,matroska"; empty = any. A file whose probed format is not listed fails to open.
+  /// Comma-separated FFmpeg demuxer names a FILE may be read with (FFmpeg `format_whitelist`),
+  /// e.g. "mov,avi,matroska"; empty = any. A file whose probed format is not listed fails to
+  /// open. Stream URLs always use their own list (RTSP: rtsp; HTTP(S): mpjpeg, mjpeg).
   std::string format_whitelist;
   /// Polled during every blocking FFmpeg operation (open, read), on the calling thread; when it
   /// returns true the operation is abandoned and open()/grab() return false. Optional; must be
@@ -43,6 +44,11 @@ struct VideoDecoderOptions {
 /// bounded by the options' timeouts through FFmpeg's interrupt callback, so a dead camera
 /// cannot hang the reader. Never prints the URL (it may hold credentials); FFmpeg's own log is
 /// set to errors only, once per process.
+///
+/// Codecs: only video codecs cameras and video files carry (H.264, H.265, MPEG-4 Part 2,
+/// MJPEG, MPEG-1/2, H.263, VP8, VP9, AV1; FFmpeg `codec_whitelist`, also for stream probing).
+/// FFmpeg's image decoders (PNG, TIFF, JPEG 2000, EXR …) are never run on camera input: a
+/// container or stream holding them fails to open.
 ///
 /// Frames: any pixel format FFmpeg decodes (yuv420p, yuvj422p from MJPEG, …), any width and
 /// height (odd too); a frame size that changes mid-stream is followed.

@@ -1,11 +1,16 @@
 // `roadwarden edge` end to end, as an integrator runs it: a synthetic traffic clip of known
 // plates, a site.toml, the real binary; then the spool (and an HTTPS ingest server) is checked.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -178,6 +183,26 @@ TEST_F(EdgeCommandTest, RoadwardenEdgeHandsItsWholeCommandLineToTheAgent) {
       roadwarden::testing::run_cli({"edge", "--config", (dir_ / "none.toml").string()});
   EXPECT_NE(absent.status, 0);
   EXPECT_THAT(absent.err, HasSubstr("none.toml"));
+}
+
+TEST_F(EdgeCommandTest, SigtermEndsTheAgentWhileACameraIsStillOpening) {
+  // A camera "file" that is a FIFO nobody writes to: opening it blocks the agent's start-up.
+  ASSERT_EQ(::mkfifo((dir_ / "clip.mp4").c_str(), 0600), 0);
+  write_site();
+  roadwarden::testing::BackgroundCli agent({"edge", "--config", (dir_ / "site.toml").string()});
+  // The agent has the FIFO open for reading once a non-blocking writer can open it; holding
+  // the write end without writing keeps it blocked in the camera's first read.
+  int writer = -1;
+  for (int i = 0; i < 600 && writer < 0 && agent.running(); ++i) {
+    writer = ::open((dir_ / "clip.mp4").c_str(), O_WRONLY | O_NONBLOCK);
+    if (writer < 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(writer, 0) << agent.err_so_far();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto r = agent.stop();  // SIGTERM (SIGKILL after 10 s would give status -1)
+  ::close(writer);
+  EXPECT_EQ(r.status, 130) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("signal received, exiting at once"));
 }
 
 TEST_F(EdgeCommandTest, MissingVideoNamesTheCamera) {

@@ -74,6 +74,16 @@ TEST(ImageIo, PngAndBmpDecodeToTheExactPixelsInBgrOrder) {
   }
 }
 
+TEST(ImageIo, BmpsLeptonicaWouldMisreadAreRefused) {
+  // 32-bit BMPs come out of Leptonica 1.82 with red and blue swapped: refused, not mis-coloured.
+  const cv::Mat bgra(20, 30, CV_8UC4, cv::Scalar(10, 20, 30, 255));
+  EXPECT_THAT(message_of(encode(bgra, ".bmp")), HasSubstr("32 bits per pixel is not read"));
+  // 16-bit (RGB555) would come out grey: refused. The 24-bit header with the count patched.
+  std::vector<std::uint8_t> bmp = encode(gradient(32, 32), ".bmp");
+  bmp[28] = 16;
+  EXPECT_THAT(message_of(bmp), HasSubstr("16 bits per pixel is not read"));
+}
+
 TEST(ImageIo, GreyAndAlphaPngsBecomeThreeChannelColour) {
   cv::Mat grey(20, 30, CV_8UC1);
   for (int y = 0; y < grey.rows; ++y)

@@ -220,6 +220,25 @@ TEST(VideoDecoder, FormatWhitelistRejectsOtherContainers) {
   EXPECT_TRUE(d.open(path.string()));  // any format
 }
 
+TEST(VideoDecoder, ImageCodecsInAVideoContainerAreNeverDecoded) {
+  const TempDir dir;
+  const auto write = [&](const char* name, int fourcc) {
+    const auto path = dir.path() / name;
+    cv::VideoWriter writer(path.string(), cv::CAP_FFMPEG, fourcc, 25.0, cv::Size(64, 48));
+    if (!writer.isOpened()) return std::filesystem::path();
+    for (int k = 0; k < 5; ++k) writer.write(bar_frame({64, 48}, k));
+    return path;
+  };
+  const auto png = write("png.avi", cv::VideoWriter::fourcc('P', 'N', 'G', ' '));
+  const auto mjpeg = write("mjpeg.avi", cv::VideoWriter::fourcc('M', 'J', 'P', 'G'));
+  if (png.empty() || mjpeg.empty()) GTEST_SKIP() << "this FFmpeg cannot write PNG or MJPEG AVI";
+  VideoDecoder d;
+  EXPECT_FALSE(d.open(png.string()));  // the PNG decoder is not a camera codec
+  EXPECT_FALSE(d.is_open());
+  ASSERT_TRUE(d.open(mjpeg.string()));  // same container, a camera codec
+  EXPECT_TRUE(d.grab());
+}
+
 TEST(VideoDecoder, MissingOrNonVideoFileFailsToOpenWithoutThrowing) {
   const TempDir dir;
   VideoDecoder d;
