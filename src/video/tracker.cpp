@@ -36,6 +36,7 @@ struct Vote {
   std::string text;
   std::vector<double> shares;  // winning share per position
   std::size_t length = 0;      // the modal length
+  int support = 0;             // reads of the modal length that voted
 };
 
 void require(bool ok, const char* option, const std::string& rule) {
@@ -82,6 +83,7 @@ Vote vote(const std::vector<Observation>& obs,
     }
   }
   v.length = best->first;
+  v.support = best->second.first;
   v.text.assign(v.length, '?');
   v.shares.assign(v.length, 0.0);
   for (std::size_t i = 0; i < v.length; ++i) {
@@ -142,6 +144,8 @@ struct Tracker::Track {
   std::int64_t last_sequence = 0;
   int missed = 0;
   std::string running_vote;
+  // Reads behind running_vote (those of its length): the text gate trusts it from min_votes.
+  int running_support = 0;
   // The one kept frame: index into `obs` (-1: none yet) and its pixels.
   int best = -1;
   CompactFrame best_frame;
@@ -173,7 +177,9 @@ struct Tracker::Track {
     last_sequence = o.sequence;
     missed = 0;
     obs.push_back(o);
-    running_vote = vote(obs, options.valid_text, options.min_votes).text;
+    Vote v = vote(obs, options.valid_text, options.min_votes);
+    running_vote = std::move(v.text);
+    running_support = v.support;
   }
 
   /// Ranking key of an observation as the kept frame under the current running vote.
@@ -311,7 +317,8 @@ std::vector<Pass> Tracker::update(const Frame& frame, const std::vector<PlateRes
           std::max(1.0, tr.w);
       if (jump > options_.max_centre_jump) continue;
       double text = 0;
-      if (!o.text.empty() && !tr.running_vote.empty()) {
+      if (!o.text.empty() && !tr.running_vote.empty() &&
+          tr.running_support >= options_.min_votes) {
         text = text_distance(o.text, tr.running_vote);
         if (text > options_.max_text_distance) continue;
       }

@@ -28,8 +28,11 @@ namespace roadwarden::video {
 ///     detections),
 ///   * centre distance to the predicted centre <= `max_centre_jump` plate widths (the
 ///     track's last plate width),
-///   * normalised edit distance of its text to the track's reference text (the read seen
-///     most often so far) <= `max_text_distance` (skipped when either text is empty).
+///   * normalised edit distance of its text to the track's reference text (the character
+///     vote over its reads so far) <= `max_text_distance` (skipped when either text is empty,
+///     and while fewer than `min_votes` reads of the reference's length stand behind it: one
+///     partial read of a small plate, "Z44N" of "ZG454HE", must not split the track when the
+///     plate grows readable).
 /// Among the pairs that pass, the cost is
 ///   (1 - IoU) + centre_jump / max_centre_jump + text_weight * text_distance
 /// and pairs are taken greedily, cheapest first (each track and each result used once).

@@ -185,6 +185,28 @@ TEST(Tracker, SecondCarArrivingWhereFirstVanishedStaysSeparateByText) {
   EXPECT_EQ(passes[1].read.frames_read, 27);
 }
 
+TEST(Tracker, OnePartialReadOfASmallPlateDoesNotSplitTheTrackWhenThePlateGrowsReadable) {
+  // As edge_bench saw at 1080p: an approaching plate, unreadable while small except for one
+  // partial read ("Z44N", and one more of another length), then read in full from frame 20.
+  // The full text is 0.57 from "Z44N" (beyond the 0.5 gate), but a reference read once is
+  // no evidence of another vehicle: one track, one pass, the true text.
+  const std::string truth = "ZG454HE";
+  Tracker tracker("cam-1");
+  auto passes = run(tracker, 50, [&](int i) {
+    const double w = 90 + i, y = 500 + 5.0 * i;
+    std::string text;
+    double confidence = 0.9;
+    if (i == 5) text = "Z44N", confidence = 0.66;  // outweighs the other partial read
+    if (i == 15) text = "ZQ44HI", confidence = 0.63;
+    if (i >= 20 && i % 2 == 0) text = truth;
+    return std::vector<PlateResult>{plate(text, 960, y, w, w / 3.5, confidence)};
+  });
+  ASSERT_EQ(passes.size(), 1u);
+  EXPECT_EQ(passes[0].read.text, truth);
+  EXPECT_EQ(passes[0].read.first_seen.unix_ms, kStartMs);
+  EXPECT_EQ(passes[0].read.last_seen.unix_ms, kStartMs + 40 * 49);
+}
+
 TEST(Tracker, WithoutTheTextGateTheHandoverMergesIntoOneTrack) {
   // Control for the test above: the same scene with the text gate opened wide associates
   // by position alone, and the two cars become one (wrong) pass.
