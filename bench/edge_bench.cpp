@@ -224,10 +224,11 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, double sh
     if (sharp < 10) {
       ++s.too_blurred;
       if (verbose)
-        std::cerr << fmt::format("  {} {}: truth {} too blurred ({} of {} readable-size frames "
-                                 "legible) -> passes:{}\n",
-                                 mp4.filename().string(), i, v.text, sharp, readable,
-                                 texts_of[i].empty() ? " none" : texts_of[i]);
+        std::cerr << fmt::format(
+            "  {} {}: truth {} too blurred ({} of {} readable-size frames "
+            "legible) -> passes:{}\n",
+            mp4.filename().string(), i, v.text, sharp, readable,
+            texts_of[i].empty() ? " none" : texts_of[i]);
       continue;
     }
     ++s.vehicles;
@@ -255,8 +256,8 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, double sh
 void print_score(const std::string& set, const Score& s) {
   const auto pct = [](long a, long b) { return b ? 100.0 * static_cast<double>(a) / b : 0.0; };
   fmt::print("| {} | {} | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {:.1f}% ({}/{}) | {} | {} | {} |\n",
-             set, s.vehicles, pct(s.frame_correct, s.frame_plates), s.frame_correct,
-             s.frame_plates, pct(s.vehicles_correct, s.vehicles), s.vehicles_correct, s.vehicles,
+             set, s.vehicles, pct(s.frame_correct, s.frame_plates), s.frame_correct, s.frame_plates,
+             pct(s.vehicles_correct, s.vehicles), s.vehicles_correct, s.vehicles,
              pct(s.duplicates, s.passes), s.duplicates, s.passes, s.false_passes, s.too_small,
              s.too_blurred);
 }

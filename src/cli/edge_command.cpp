@@ -50,7 +50,8 @@ int EdgeCommand::run() const {
                     config, e.what()));
   }
 
-  // SIGINT / SIGTERM stop the agent cleanly (queued frames and live tracks are spooled).
+  // SIGINT / SIGTERM / SIGHUP (a closed terminal or SSH session) stop the agent cleanly
+  // (queued frames and live tracks are spooled).
   // They are blocked here, before any thread starts, so only the waiter below receives them.
   // A server closing an HTTPS connection mid-write must not kill the agent (the uploader
   // sees the error and retries).
@@ -59,6 +60,7 @@ int EdgeCommand::run() const {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // The waiter starts before the agent is built: opening the cameras can block (a FIFO, a hung
@@ -102,8 +104,9 @@ int EdgeCommand::run() const {
                               {"passes", c.passes},
                               {"errors", c.errors},
                               {"violations", c.violations},
-                              {"undecidable", c.undecidable}});
-    errors += c.errors > 0;
+                              {"undecidable", c.undecidable},
+                              {"decode_errors", c.decode_errors}});
+    errors += c.errors > 0 || c.decode_errors > 0;
   }
   if (summary.rules) {
     out["rules"] = {{"curfew_violations", summary.rules->curfew_violations},

@@ -8,8 +8,8 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
 #include "edge/camera_pipeline.hpp"
@@ -49,6 +49,8 @@ std::unique_ptr<video::FrameSource> open_source(const CameraConfig& cam, const C
     if (!cam.folder.empty()) {
       video::FolderSourceOptions o;
       o.dir = cam.folder;
+      o.settle_ms = cam.settle_ms;
+      o.incomplete_hold_ms = cam.incomplete_hold_ms;
       return std::make_unique<video::FolderFrameSource>(o, clock, std::move(health));
     }
     video::StreamSourceOptions o;
@@ -69,7 +71,7 @@ struct EdgeAgent::Impl {
   const Clock& clock;
   std::unique_ptr<Spool> spool;
   std::unique_ptr<Uploader> uploader;
-  std::shared_ptr<SignalFeed> signal;  // set when a camera has a red-light approach
+  std::shared_ptr<SignalFeed> signal;     // set when a camera has a red-light approach
   std::unique_ptr<PassRuleEngine> rules;  // set when curfew/section/seatbelt rules exist
   /// Latest capture time of any pass (UTC ms): the agent's notion of "now" for expiring
   /// section-speed entries, so recorded video (capture times in the past) ages by its own
@@ -78,7 +80,8 @@ struct EdgeAgent::Impl {
   std::vector<std::unique_ptr<CameraPipeline>> cameras;
   std::uint64_t purged = 0;  // touched by run()'s thread only
   std::mutex health_mutex;
-  std::map<std::string, std::uint64_t> reconnects;  // per camera; guarded by health_mutex
+  std::map<std::string, std::uint64_t> reconnects;     // per camera; guarded by health_mutex
+  std::map<std::string, std::uint64_t> decode_errors;  // per camera; guarded by health_mutex
   std::atomic<bool> alarm{false};
 
   std::mutex mutex;
@@ -115,12 +118,17 @@ struct EdgeAgent::Impl {
   }
 
   void spool_health(const std::string& camera, const video::HealthEvent& e) {
-    spdlog::log(
-        e.kind == video::HealthEvent::Kind::lost ? spdlog::level::warn : spdlog::level::info,
-        "camera {}: {} {} {}", camera, video::to_string(e.kind), e.source, e.detail);
+    const bool trouble = e.kind == video::HealthEvent::Kind::lost ||
+                         e.kind == video::HealthEvent::Kind::decode_error;
+    spdlog::log(trouble ? spdlog::level::warn : spdlog::level::info, "camera {}: {} {} {}", camera,
+                video::to_string(e.kind), e.source, e.detail);
     if (e.kind == video::HealthEvent::Kind::reconnected) {
       const std::lock_guard lock(health_mutex);
       ++reconnects[camera];
+    }
+    if (e.kind == video::HealthEvent::Kind::decode_error) {
+      const std::lock_guard lock(health_mutex);
+      ++decode_errors[camera];
     }
     // One record per outage: the first failed attempt and the reconnection, not every retry.
     if (e.kind == video::HealthEvent::Kind::lost && e.attempt > 1) return;
@@ -163,8 +171,7 @@ struct EdgeAgent::Impl {
   void judge_pass(const video::Pass& pass, const cv::Mat& frame) {
     // Clamped to the agent's clock + 1 min: one camera whose clock runs far ahead must not
     // expire every pending section entry at once.
-    const std::int64_t at =
-        std::min(pass.read.last_seen.unix_ms, clock.now().unix_ms + 60'000);
+    const std::int64_t at = std::min(pass.read.last_seen.unix_ms, clock.now().unix_ms + 60'000);
     std::int64_t seen = latest_capture.load();
     while (at > seen && !latest_capture.compare_exchange_weak(seen, at)) {
     }
@@ -190,12 +197,9 @@ struct EdgeAgent::Impl {
   void spool_heartbeats() {
     for (const auto& cam : cameras) {
       const CameraStats st = cam->stats();
-      json beat = {{"type", "camera_heartbeat"},
-                   {"site", config.site_id},
-                   {"camera", cam->config().id},
-                   {"time", to_iso8601(clock.now())},
-                   {"frames_in", st.frames_in},
-                   {"frames_dropped", st.frames_dropped}};
+      json beat = {{"type", "camera_heartbeat"}, {"site", config.site_id},
+                   {"camera", cam->config().id}, {"time", to_iso8601(clock.now())},
+                   {"frames_in", st.frames_in},  {"frames_dropped", st.frames_dropped}};
       if (st.last_frame_ms > 0) beat["last_frame_at"] = to_iso8601(UtcTime{st.last_frame_ms});
       {
         const std::lock_guard lock(health_mutex);
@@ -413,17 +417,22 @@ AgentSummary EdgeAgent::run() {
   if (s.rules) {
     s.expire_rules();
     const PassRuleStats st = s.rules->stats();
-    summary.rules = {st.curfew_violations, st.section_violations, st.section_entries_expired,
-                     st.section_exits_without_entry, s.rules->pending_entries(),
-                     s.rules->seatbelt_status()};
+    summary.rules = {st.curfew_violations,       st.section_violations,
+                     st.section_entries_expired, st.section_exits_without_entry,
+                     s.rules->pending_entries(), s.rules->seatbelt_status()};
     if (summary.rules->section_pending > 0)
       spdlog::warn("{} section-speed entries still waiting for their exit are dropped at exit",
                    summary.rules->section_pending);
   }
   for (auto& cam : s.cameras) {
     const CameraStats st = cam->stats();
+    std::uint64_t bad_input = 0;
+    {
+      const std::lock_guard lock(s.health_mutex);
+      bad_input = s.decode_errors[cam->config().id];
+    }
     summary.cameras.push_back({cam->config().id, st.frames_in, st.frames_dropped, st.frames_read,
-                               st.passes, st.errors, st.violations, st.undecidable});
+                               st.passes, st.errors, st.violations, st.undecidable, bad_input});
   }
   summary.spooled = s.spool->usage().entries;
   summary.purged = s.purged;

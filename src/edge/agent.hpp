@@ -28,6 +28,9 @@ struct AgentSummary {
     /// Red-light violations spooled and undecidable red-light decisions (each logged).
     std::uint64_t violations = 0;
     std::uint64_t undecidable = 0;
+    /// Health events `decode_error`: frames or images that could not be decoded, damaged
+    /// files (each logged as a warning and spooled as a camera_health record).
+    std::uint64_t decode_errors = 0;
   };
   std::vector<Camera> cameras;
   /// The per-pass rules (curfew, section speed, seatbelt), when any is configured.
@@ -36,8 +39,8 @@ struct AgentSummary {
     std::uint64_t section_violations = 0;
     std::uint64_t section_entries_expired = 0;      ///< no exit within the maximum transit
     std::uint64_t section_exits_without_entry = 0;  ///< exit read with no matching entry
-    std::uint64_t section_pending = 0;  ///< entries still waiting at the end (not kept)
-    std::string seatbelt;               ///< "off", "unavailable" or "ready"
+    std::uint64_t section_pending = 0;              ///< entries still waiting at the end (not kept)
+    std::string seatbelt;                           ///< "off", "unavailable" or "ready"
   };
   std::optional<Rules> rules;
   /// Records left in the spool at the end (not yet acknowledged by a server).

@@ -33,10 +33,17 @@ bool valid_timezone(const std::string& name) {
   return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / name, ec);
 }
 
+/// Milliseconds since 1970 of a TOML date-time with an offset, counted in days first (a
+/// nanosecond system_clock time point overflows outside 1677-2262).
 UtcTime to_utc(const toml::offset_datetime& dt) {
-  const std::chrono::system_clock::time_point tp(dt);
-  return UtcTime{
-      std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count()};
+  using namespace std::chrono;
+  // toml11: month 0-based; the offset in hours and minutes (same sign).
+  const sys_days day{year{dt.date.year} / month{dt.date.month + 1U} /
+                     std::chrono::day{dt.date.day}};
+  const std::int64_t ms = duration_cast<milliseconds>(day.time_since_epoch()).count() +
+                          ((dt.time.hour * 60LL + dt.time.minute) * 60 + dt.time.second) * 1000 +
+                          dt.time.millisecond - (dt.offset.hour * 60LL + dt.offset.minute) * 60000;
+  return UtcTime{ms};
 }
 
 void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
@@ -55,7 +62,8 @@ void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
   t.number("min_read_confidence", c.alpr.min_read_confidence, 0, 1);
   t.number("min_plate_height", c.alpr.min_plate_height, 1, 1000);
   t.integer("detector_input", c.alpr.detector_input, 0, 2048);
-  if (c.alpr.detector_input != 0 && (c.alpr.detector_input < 128 || c.alpr.detector_input % 32 != 0))
+  if (c.alpr.detector_input != 0 &&
+      (c.alpr.detector_input < 128 || c.alpr.detector_input % 32 != 0))
     t.fail("detector_input", fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}",
                                          c.alpr.detector_input));
   t.boolean("require_digit", c.alpr.require_digit);
@@ -265,10 +273,17 @@ SiteConfig load_site_config(const std::filesystem::path& path) {
       if (!st->is_offset_datetime())
         t.fail("start_time", "must be a date-time with an offset, e.g. 2026-11-29T12:00:00Z");
       if (cam.file.empty()) t.fail("start_time", "applies to file sources only");
+      const int year = st->as_offset_datetime().date.year;
+      if (year < 1970 || year > 9999) t.fail("start_time", "must be in the years 1970 to 9999");
       cam.start_time = to_utc(st->as_offset_datetime());
     }
     t.boolean("realtime", cam.realtime);
     if (cam.realtime && cam.file.empty()) t.fail("realtime", "applies to file sources only");
+    if (t.get("settle_ms") && cam.folder.empty()) t.fail("settle_ms", "applies to folders only");
+    t.integer("settle_ms", cam.settle_ms, 0, 600000);
+    if (t.get("incomplete_hold_ms") && cam.folder.empty())
+      t.fail("incomplete_hold_ms", "applies to folders only");
+    t.integer("incomplete_hold_ms", cam.incomplete_hold_ms, 0, 86400000);
     if (!cam.folder.empty()) {
       cam.detect_every = 1;
       cam.tracking = false;

@@ -53,6 +53,11 @@ struct CameraConfig {
   std::optional<UtcTime> start_time;
   /// Files only: deliver frames at the file's frame rate, like a live camera (default false).
   bool realtime = false;
+  /// Folders only: video::FolderSourceOptions::settle_ms (ms an upload must be unchanged
+  /// before it is read, 0..600000; default 1000) and incomplete_hold_ms (ms an undecodable
+  /// image is kept waiting for a stalled upload to finish, 0..86400000; default 60000).
+  int settle_ms = 1000;
+  int incomplete_hold_ms = 60000;
   /// Run detection on every k-th frame and track in between, 1..10; default 2 (1 for
   /// folder cameras).
   int detect_every = 2;

@@ -13,6 +13,7 @@
 #include <openssl/x509_vfy.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,7 @@
 #include "core/errors.hpp"
 #include "core/time.hpp"
 #include "crypto/crypto.hpp"
+#include "video/stream_source.hpp"
 
 namespace roadwarden::edge {
 namespace {
@@ -56,7 +58,8 @@ struct BaseUrl {
 };
 
 [[noreturn]] void bad_url(std::string_view url, std::string_view why) {
-  throw InvalidInput(fmt::format("Uploader option url '{}' is not usable: {}.", url, why));
+  throw InvalidInput(
+      fmt::format("Uploader option url '{}' is not usable: {}.", video::redact_url(url), why));
 }
 
 BaseUrl parse_url(const std::string& url) {
@@ -284,6 +287,17 @@ class Uploader::Impl {
     if (options_.client_cert.empty() != options_.client_key.empty()) {
       throw InvalidInput(
           "Uploader options client_cert and client_key go together: set both or neither.");
+    }
+    if (!options_.client_key.empty()) {
+      // The same rule as for the signing key (crypto key files): a private key readable by
+      // group or others is refused, not used.
+      struct stat st {};
+      if (::stat(options_.client_key.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+        throw PermissionDenied(fmt::format(
+            "Uploader option client_key '{}' has mode {:04o}: group or others can read it. "
+            "Make it 0600 (chmod 600), and consider the key exposed.",
+            options_.client_key.string(), static_cast<unsigned>(st.st_mode & 07777)));
+      }
     }
     if (options_.client_cert.empty()) {
       client_ = std::make_unique<httplib::SSLClient>(url_.host, url_.port);

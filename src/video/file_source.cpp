@@ -23,6 +23,10 @@ VideoFileReader open_reader(const std::filesystem::path& path, int every) {
   }
 }
 
+/// Frames an estimated frame count (duration × rate) may be off by; a shorter run of
+/// unreadable frames at the very end is not reported as damage.
+constexpr std::int64_t kFrameCountSlack = 5;
+
 }  // namespace
 
 FileFrameSource::FileFrameSource(std::filesystem::path path, FileSourceOptions options,
@@ -57,6 +61,14 @@ std::optional<Frame> FileFrameSource::next() {
     if (!attempt.frame) {
       if (std::optional<std::string> detail = on_unreadable(attempt.failed_index)) {
         ended_ = true;
+        // A file that gave up, or whose last frames are missing beyond what an estimated frame
+        // count can be off by, is damaged: a decode_error as well as the end.
+        // (unreadable_from_ is only ever set when the frame count is known.)
+        if (unreadable_from_ && frame_count_ &&
+            (attempt.failed_index < *frame_count_ ||
+             *frame_count_ - *unreadable_from_ > kFrameCountSlack)) {
+          emit(HealthEvent::Kind::decode_error, *detail);
+        }
         emit(HealthEvent::Kind::ended, std::move(*detail));
         return std::nullopt;
       }

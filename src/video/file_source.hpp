@@ -44,7 +44,9 @@ struct FileSourceOptions {
 /// max(50, 2 s of video) frames in a row that cannot be read it gives up: `ended` with detail
 /// "file truncated or corrupt at frame A of N …". Unreadable frames just before the frame count
 /// end the file with `ended` "end of file (frames A-B of N could not be decoded)" — with an
-/// estimated frame count they may not exist. When the frame count is unknown, the first frame
+/// estimated frame count they may not exist. Both endings are also reported as `decode_error`
+/// (with the same detail, just before `ended`) when the file gave up or more than 5 frames are
+/// missing at the end: the file is damaged. When the frame count is unknown, the first frame
 /// that cannot be read ends the file ("end of file").
 /// Threading: next() from one thread; stop() and describe() from any thread.
 class FileFrameSource final : public FrameSource {

@@ -30,13 +30,16 @@ struct FileStat {
   std::uintmax_t size = 0;
   std::int64_t mtime_ms = 0;
   bool regular = false;
+  bool symlink = false;
 };
 
+/// The entry itself (lstat): a symbolic link is reported as one, never followed.
 std::optional<FileStat> stat_file(const fs::path& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  if (::lstat(path.c_str(), &st) != 0) return std::nullopt;
   FileStat out;
   out.regular = S_ISREG(st.st_mode);
+  out.symlink = S_ISLNK(st.st_mode);
   out.size = static_cast<std::uintmax_t>(st.st_size);
   out.mtime_ms = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000 +
                  static_cast<std::int64_t>(st.st_mtim.tv_nsec) / 1000000;
@@ -65,7 +68,7 @@ struct ReadResult {
 
 ReadResult read_whole_file(const fs::path& path, std::uintmax_t size) {
   ReadResult r;
-  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (fd.get() < 0) {
     r.error = "cannot open for reading: " + std::generic_category().message(errno);
     return r;
@@ -92,6 +95,10 @@ FolderFrameSource::FolderFrameSource(FolderSourceOptions options, const Clock& c
     : options_(std::move(options)), clock_(clock), health_(std::move(health)) {
   if (options_.poll_ms <= 0) {
     throw InvalidInput(fmt::format("poll_ms must be > 0 (got {})", options_.poll_ms));
+  }
+  if (options_.incomplete_hold_ms < 0) {
+    throw InvalidInput(
+        fmt::format("incomplete_hold_ms must be >= 0 (got {})", options_.incomplete_hold_ms));
   }
   if (options_.settle_ms < 0) {
     throw InvalidInput(fmt::format("settle_ms must be >= 0 (got {})", options_.settle_ms));
@@ -125,11 +132,21 @@ void FolderFrameSource::scan() {
   const UtcTime now = clock_.now();
   std::error_code ec;
   std::vector<std::pair<std::string, FileStat>> files;
+  std::set<std::string> links;
   fs::directory_iterator it(options_.dir, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.empty() || name.front() == '.') continue;
     const std::optional<FileStat> st = stat_file(it->path());
+    if (st && st->symlink && is_image_name(name)) {
+      links.insert(name);
+      if (links_reported_.insert(name).second) {
+        emit(HealthEvent::Kind::decode_error,
+             fmt::format("{}: a symbolic link, not read (only files in the folder are)",
+                         it->path().string()));
+      }
+      continue;
+    }
     if (!st || !st->regular) continue;
     if (!is_image_name(name)) {
       note_not_read(name);
@@ -153,11 +170,24 @@ void FolderFrameSource::scan() {
   lost_since_.reset();
   list_failures_ = 0;
 
+  std::erase_if(links_reported_, [&](const std::string& name) { return links.count(name) == 0; });
   std::set<std::string> present;
   std::vector<std::string> settled;
   for (const auto& [name, st] : files) {
     present.insert(name);
     if (done_.count({name, st.size, st.mtime_ms}) != 0) continue;
+    if (const auto held = held_.find(name); held != held_.end()) {
+      if (held->second.size == st.size && held->second.mtime_ms == st.mtime_ms) {
+        // Unreadable and unchanged: taken once more, for good, when its hold is over.
+        if (now.unix_ms - held->second.unchanged_since.unix_ms >= options_.incomplete_hold_ms)
+          ready_.emplace_back(name, held->second);
+        else
+          continue;
+        held_.erase(held);
+        continue;
+      }
+      held_.erase(held);  // the upload went on: settle and read it again
+    }
     auto found = pending_.find(name);
     if (found == pending_.end() || found->second.size != st.size ||
         found->second.mtime_ms != st.mtime_ms) {
@@ -168,6 +198,7 @@ void FolderFrameSource::scan() {
     }
   }
   std::erase_if(pending_, [&](const auto& kv) { return present.count(kv.first) == 0; });
+  std::erase_if(held_, [&](const auto& kv) { return present.count(kv.first) == 0; });
   std::erase_if(done_, [&](const auto& t) { return present.count(std::get<0>(t)) == 0; });
   std::sort(settled.begin(), settled.end());
   for (const std::string& name : settled) {
@@ -200,6 +231,11 @@ std::optional<Frame> FolderFrameSource::take(const std::string& name, const Seen
     image = codec::decode_image(data);  // JPEG, PNG or BMP only; truncated JPEGs refused
   } catch (const InvalidInput& e) {
     problem = e.what();
+  }
+  if (!problem.empty() &&
+      clock_.now().unix_ms - settled.unchanged_since.unix_ms < options_.incomplete_hold_ms) {
+    held_.insert_or_assign(name, settled);  // perhaps a stalled upload: wait for the rest
+    return std::nullopt;
   }
   finish_file(name, seen);
   if (!problem.empty()) {

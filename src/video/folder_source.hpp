@@ -25,10 +25,14 @@ struct FolderSourceOptions {
   /// How often the folder is listed, milliseconds (> 0). Default 500.
   int poll_ms = 500;
   /// A file is read only when its size and modification time stayed unchanged for this long,
-  /// milliseconds (>= 0), so uploads in progress are not read half-written. An upload that
-  /// stalls longer than this is read as truncated (a JPEG without its end-of-image marker is
-  /// reported as `decode_error`; other formats may decode partly grey). Default 1000.
+  /// milliseconds (>= 0), so uploads in progress are not read half-written. Default 1000.
   int settle_ms = 1000;
+  /// An image that cannot be decoded (a JPEG without its end-of-image marker counts as
+  /// truncated) is held — not reported, not deleted — until it has stayed unchanged this long
+  /// since it was first seen at that size and time, milliseconds (>= 0): an FTP upload that
+  /// stalls for longer than settle_ms may still finish, and is then read whole. Only after the
+  /// hold is it reported as `decode_error` and deleted. 0 = at once. Default 60000.
+  int incomplete_hold_ms = 60000;
   /// Remove each image file once read, decodable or not (privacy: frames are not kept on disk).
   /// false = remember the files read (name, size, mtime) and skip them while unchanged.
   /// Default true.
@@ -49,8 +53,10 @@ struct FolderSourceOptions {
 /// `clock`); the files taken in one poll are read in name order. They are decoded with
 /// codec::decode_image (JPEG, PNG or BMP by their magic bytes, nothing else; a JPEG without its
 /// end-of-image marker counts as truncated; smaller than 16 px a side is refused). An image that
-/// cannot be decoded is reported as `decode_error` and skipped; either way it is deleted (or
-/// remembered), so it is never retried.
+/// cannot be decoded is held for incomplete_hold_ms and read again if it changes meanwhile (a
+/// stalled upload); if it does not, it is reported as `decode_error` and skipped. Read or not,
+/// an image is then deleted (or remembered), so it is never retried. Symbolic links are never
+/// followed: an image name that is a link is reported once as `decode_error` and left alone.
 ///
 /// File-system errors never end the source (a camera must not die over one file); each is
 /// reported as `decode_error` and the file (name, size, mtime) is remembered and not tried again
@@ -108,6 +114,8 @@ class FolderFrameSource final : public FrameSource {
   // Reader-thread state (only next() touches it).
   std::map<std::string, Seen> pending_;  // files seen but not yet settled or read, by name
   std::deque<std::pair<std::string, Seen>> ready_;  // settled, in name order
+  std::map<std::string, Seen> held_;                // undecodable, waiting out incomplete_hold_ms
+  std::set<std::string> links_reported_;            // image names that are symbolic links, reported
   // Files not to take again while unchanged (name, size, mtime): keep mode: every file read;
   // delete mode: files that could not be opened or deleted.
   std::set<std::tuple<std::string, std::uintmax_t, std::int64_t>> done_;

@@ -205,6 +205,25 @@ TEST_F(EdgeCommandTest, SigtermEndsTheAgentWhileACameraIsStillOpening) {
   EXPECT_THAT(r.err, HasSubstr("signal received, exiting at once"));
 }
 
+// Regression (newcomer test): SIGHUP (a closed terminal or SSH session) killed the agent at
+// once, without its summary and with the pass in progress lost.
+TEST_F(EdgeCommandTest, SighupStopsTheAgentCleanlyLikeSigterm) {
+  (void)roadwarden::testing::write_traffic_clip(clip(60, false), dir_ / "clip.mp4");
+  write_site("realtime = true\n");  // 2.4 s of video at its frame rate
+  roadwarden::testing::BackgroundCli agent({"edge", "--config", (dir_ / "site.toml").string()});
+  for (int i = 0; i < 600 && agent.running(); ++i) {
+    if (agent.err_so_far().find("connected") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(agent.running()) << agent.err_so_far();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the car is in view
+  const auto r = agent.stop(SIGHUP);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("signal received: stopping"));
+  const json summary = json::parse(r.out);
+  EXPECT_EQ(summary["cameras"][0]["passes"], 1) << r.out;  // the live track was finished
+}
+
 TEST_F(EdgeCommandTest, MissingVideoNamesTheCamera) {
   write_site();
   const auto r = roadwarden::testing::run_cli({"edge", "--config", (dir_ / "site.toml").string()});

@@ -95,9 +95,9 @@ bool BackgroundCli::running() {
   return true;
 }
 
-CliResult BackgroundCli::stop() {
+CliResult BackgroundCli::stop(int signal) {
   if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
+    ::kill(pid_, signal);
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (waitpid(pid_, &status, WNOHANG) != pid_) {

@@ -1,6 +1,7 @@
 // Runs the roadwarden binary as a separate process, as a user would, capturing its output.
 #pragma once
 
+#include <csignal>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,9 @@ class BackgroundCli {
   [[nodiscard]] std::string err_so_far() const;
   /// True while the process has not exited.
   [[nodiscard]] bool running();
-  /// Sends SIGTERM, waits (SIGKILL after 10 s) and returns what it left behind.
-  CliResult stop();
+  /// Sends `signal` (SIGTERM by default), waits (SIGKILL after 10 s) and returns what it left
+  /// behind.
+  CliResult stop(int signal = SIGTERM);
 
  private:
   TempDir dir_;

@@ -181,6 +181,45 @@ folder = "/srv/ftp/cam"
               HasSubstr("camera[0].realtime: applies to file sources only"));
 }
 
+TEST_F(SiteConfigTest, FolderCamerasTakeSettleAndIncompleteHoldTimes) {
+  const std::string head = "[site]\nid = \"s\"\n[spool]\ndir = \"d\"\n[[camera]]\nid = \"a\"\n";
+  SiteConfig c = load_site_config(write(head + "folder = \"x\"\n"));
+  EXPECT_EQ(c.cameras[0].settle_ms, 1000);
+  EXPECT_EQ(c.cameras[0].incomplete_hold_ms, 60000);
+  c = load_site_config(
+      write(head + "folder = \"x\"\nsettle_ms = 2500\nincomplete_hold_ms = 300000\n"));
+  EXPECT_EQ(c.cameras[0].settle_ms, 2500);
+  EXPECT_EQ(c.cameras[0].incomplete_hold_ms, 300000);
+  EXPECT_THAT(error_of(head + "file = \"x.mp4\"\nsettle_ms = 10\n"),
+              HasSubstr("camera[0].settle_ms: applies to folders only"));
+  EXPECT_THAT(error_of(head + "url = \"rtsp://h/s\"\nincomplete_hold_ms = 10\n"),
+              HasSubstr("camera[0].incomplete_hold_ms: applies to folders only"));
+  EXPECT_THAT(error_of(head + "folder = \"x\"\nincomplete_hold_ms = -1\n"),
+              HasSubstr("camera[0].incomplete_hold_ms"));
+}
+
+// Regression (newcomer test): start_time outside 1677-2262 overflowed a nanosecond time point
+// and wrapped silently (9999-12-31 became 1816-03-30).
+TEST_F(SiteConfigTest, StartTimeIsExactAcrossTheYearsAndRefusedBefore1970) {
+  const std::string head =
+      "[site]\nid = \"s\"\n[spool]\ndir = \"d\"\n[[camera]]\nid = \"a\"\n"
+      "file = \"x.mp4\"\n";
+  const auto start_of = [&](const std::string& value) {
+    const SiteConfig c = load_site_config(write(head + "start_time = " + value + "\n"));
+    return *c.cameras[0].start_time;
+  };
+  EXPECT_EQ(start_of("1970-01-01T00:00:00Z").unix_ms, 0);
+  EXPECT_EQ(start_of("2026-11-29T12:00:00.250Z").unix_ms, 1'795'953'600'250);
+  EXPECT_EQ(start_of("2026-11-29T17:00:00+05:00").unix_ms, 1'795'953'600'000);
+  EXPECT_EQ(start_of("2026-11-29T08:30:00-03:30").unix_ms, 1'795'953'600'000);
+  EXPECT_EQ(start_of("9999-12-31T23:59:59Z").unix_ms, 253'402'300'799'000);
+  EXPECT_EQ(to_iso8601(start_of("2263-01-01T00:00:00Z")), "2263-01-01T00:00:00.000Z");
+  EXPECT_THAT(error_of(head + "start_time = 1969-12-31T23:59:59Z\n"),
+              HasSubstr("camera[0].start_time: must be in the years 1970 to 9999"));
+  EXPECT_THAT(error_of(head + "start_time = 0001-01-01T00:00:00Z\n"),
+              HasSubstr("camera[0].start_time"));
+}
+
 TEST_F(SiteConfigTest, RefusesPlainHttpUpload) {
   EXPECT_THAT(error_of(std::string(kMinimal) +
                        "[upload]\nurl = \"http://server:8080\"\nca_file = \"ca.pem\"\n"),

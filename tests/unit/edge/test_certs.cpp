@@ -61,6 +61,10 @@ void TestCert::write_pem(const std::filesystem::path& cert_file,
                                           nullptr) == 1,
           "write key");
   }
+  if (!key_file.empty()) {  // as a deployed private key is (the uploader refuses any other)
+    std::filesystem::permissions(
+        key_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  }
 }
 
 TestCert make_ca(const std::string& common_name) {

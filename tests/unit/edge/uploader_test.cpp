@@ -305,6 +305,18 @@ TEST_F(UploaderTest, MutualTlsPresentsTheClientCertificate) {
   UploaderOptions o = options(server);
   o.client_cert = dir_ / "device.pem";
   o.client_key = dir_ / "device.key";
+  {  // Regression (newcomer test): a key others can read was used without a word.
+    fs::permissions(o.client_key, fs::perms::group_read | fs::perms::others_read,
+                    fs::perm_options::add);
+    try {
+      Uploader refused(o, *spool_, clock_);
+      ADD_FAILURE() << "a world-readable client key was accepted";
+    } catch (const PermissionDenied& e) {
+      EXPECT_NE(std::string(e.what()).find("0644"), std::string::npos) << e.what();
+    }
+    fs::permissions(o.client_key, fs::perms::group_read | fs::perms::others_read,
+                    fs::perm_options::remove);
+  }
   Uploader uploader(o, *spool_, clock_);
   clock_.advance(1s);
   EXPECT_EQ(uploader.upload_due().acknowledged, 1);
@@ -319,6 +331,15 @@ TEST_F(UploaderTest, RefusesPlainHttpAndBadOptions) {
         "https://:8443", "https://h:0", "https://h:99999", "https://user@h", "https://h/?q=1"}) {
     o.url = url;
     EXPECT_THROW(Uploader(o, *spool_, clock_), InvalidInput) << url;
+  }
+  // Regression (newcomer test): the password of a refused URL was printed in the message.
+  o.url = "https://admin:S3cretPW@127.0.0.1:9/x?token=T0KEN";
+  try {
+    Uploader refused(o, *spool_, clock_);
+    ADD_FAILURE() << "a URL with credentials was accepted";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(std::string(e.what()).find("S3cretPW"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("T0KEN"), std::string::npos) << e.what();
   }
   o.url = "HTTPS://127.0.0.1:8443/base/";
   EXPECT_NO_THROW(Uploader(o, *spool_, clock_));

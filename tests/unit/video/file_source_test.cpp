@@ -150,6 +150,13 @@ TEST(FileFrameSource, LongCorruptStretchEndsTheSourceAsCorruptNotAsEndOfFile) {
   const std::string detail = ended_detail(log);
   EXPECT_NE(detail.find("corrupt"), std::string::npos) << detail;
   EXPECT_EQ(detail.find("end of file"), std::string::npos) << detail;
+  // A damaged file is a decode error too (the agent warns and its exit status says so), not
+  // only an ending.
+  bool damage_reported = false;
+  for (const HealthEvent& e : log.events())
+    damage_reported = damage_reported || (e.kind == HealthEvent::Kind::decode_error &&
+                                          e.detail.find("gave up") != std::string::npos);
+  EXPECT_TRUE(damage_reported);
   EXPECT_FALSE(source.next().has_value());  // stays ended
   EXPECT_EQ(log.count(HealthEvent::Kind::ended), 1);
 }

@@ -101,12 +101,16 @@ std::string details_of(const EventLog& log, Kind kind) {
   return details;
 }
 
-FolderSourceOptions options(const fs::path& dir, int settle_ms, bool delete_after_read = true) {
+/// Test options: poll every 50 ms; undecodable images reported at once unless `hold_ms` says
+/// otherwise (FolderSourceOptions::incomplete_hold_ms).
+FolderSourceOptions options(const fs::path& dir, int settle_ms, bool delete_after_read = true,
+                            int hold_ms = 0) {
   FolderSourceOptions o;
   o.dir = dir;
   o.poll_ms = 50;
   o.settle_ms = settle_ms;
   o.delete_after_read = delete_after_read;
+  o.incomplete_hold_ms = hold_ms;
   return o;
 }
 
@@ -201,6 +205,85 @@ TEST(FolderFrameSource, BadImagesReportDecodeErrorAndAreSkippedAndDeleted) {
   const std::string details = details_of(log, Kind::decode_error);
   EXPECT_NE(details.find("truncated"), std::string::npos) << details;
   EXPECT_NE(details.find("a-text.jpg"), std::string::npos) << details;
+}
+
+// Regression (newcomer test): an FTP upload that stalled for longer than settle_ms was read as
+// truncated, reported and deleted, and the rest of the snapshot was lost.
+TEST(FolderFrameSource, StalledUploadIsHeldAndReadWholeWhenItFinishes) {
+  const TempDir dir;
+  const SystemClock clock;
+  EventLog log;
+  FolderFrameSource source(options(dir.path(), 100, true, 10000), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
+  const std::vector<unsigned char> whole = jpeg(640, 480, 120);
+  write_bytes(dir.path() / "cam.jpg", whole, 0, whole.size() / 2, false);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(800));  // 8 times settle_ms
+    write_bytes(dir.path() / "cam.jpg", whole, whole.size() / 2, whole.size(), true);
+  });
+  const auto frame = source.next();
+  writer.join();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->image.size(), cv::Size(640, 480));
+  EXPECT_EQ(log.count(Kind::decode_error), 0) << details_of(log, Kind::decode_error);
+  EXPECT_FALSE(fs::exists(dir.path() / "cam.jpg"));
+}
+
+TEST(FolderFrameSource, UndecodableImageIsReportedAndDeletedOnlyAfterItsHold) {
+  const TempDir dir;
+  const SystemClock clock;
+  EventLog log;
+  constexpr int kHoldMs = 400;
+  FolderFrameSource source(options(dir.path(), 0, true, kHoldMs), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
+  const std::vector<unsigned char> good = jpeg(100, 80, 50);
+  const auto t0 = std::chrono::steady_clock::now();
+  write_bytes(dir.path() / "a-truncated.jpg", good, 0, good.size() / 2, false);
+  write_file(dir.path() / "b-good.jpg", good);
+
+  const auto first = source.next();  // the good one: the truncated one is held
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(log.count(Kind::decode_error), 0);
+  EXPECT_TRUE(fs::exists(dir.path() / "a-truncated.jpg"));
+
+  std::thread later([&] {
+    std::this_thread::sleep_for(milliseconds(2 * kHoldMs));
+    write_file(dir.path() / "c-good.jpg", jpeg(120, 90, 70));
+  });
+  const auto second = source.next();
+  later.join();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->image.size(), cv::Size(120, 90));
+  ASSERT_EQ(log.count(Kind::decode_error), 1);
+  const std::string details = details_of(log, Kind::decode_error);
+  EXPECT_NE(details.find("a-truncated.jpg"), std::string::npos) << details;
+  EXPECT_NE(details.find("truncated"), std::string::npos) << details;
+  EXPECT_FALSE(fs::exists(dir.path() / "a-truncated.jpg"));
+  EXPECT_GE(elapsed_ms(t0), kHoldMs);
+}
+
+// Regression (newcomer test): a link in the watched folder was followed, so any file the agent
+// could read (/etc/passwd, an image elsewhere) was opened and an image spooled.
+TEST(FolderFrameSource, SymbolicLinksAreReportedOnceAndNeverFollowed) {
+  const TempDir dir, elsewhere;
+  write_file(elsewhere.path() / "private.jpg", jpeg(300, 200, 90));
+  fs::create_symlink(elsewhere.path() / "private.jpg", dir.path() / "a-link.jpg");
+  const SystemClock clock;
+  EventLog log;
+  FolderFrameSource source(options(dir.path(), 0), clock, log.sink());
+  const Watchdog watchdog(source, 10000);
+  std::thread later([&] {
+    std::this_thread::sleep_for(milliseconds(300));  // several polls with the link present
+    write_file(dir.path() / "b-good.jpg", jpeg(100, 80, 50));
+  });
+  const auto frame = source.next();
+  later.join();
+  ASSERT_TRUE(frame.has_value());
+  EXPECT_EQ(frame->image.size(), cv::Size(100, 80));  // never the linked 300 × 200 image
+  ASSERT_EQ(log.count(Kind::decode_error), 1);
+  EXPECT_NE(details_of(log, Kind::decode_error).find("symbolic link"), std::string::npos);
+  EXPECT_TRUE(fs::is_symlink(dir.path() / "a-link.jpg"));
+  EXPECT_TRUE(fs::exists(elsewhere.path() / "private.jpg"));
 }
 
 // Regression: every file in the folder was read and deleted, including the camera's notes and
@@ -362,6 +445,12 @@ TEST(FolderFrameSource, RejectsMissingFolderAndBadOptions) {
   EXPECT_THROW(FolderFrameSource(options(dir.path() / "absent", 0), clock), IoError);
   FolderSourceOptions o = options(dir.path(), 0);
   o.poll_ms = 0;
+  EXPECT_THROW(FolderFrameSource(o, clock), InvalidInput);
+  o = options(dir.path(), 0);
+  o.settle_ms = -1;
+  EXPECT_THROW(FolderFrameSource(o, clock), InvalidInput);
+  o = options(dir.path(), 0);
+  o.incomplete_hold_ms = -1;
   EXPECT_THROW(FolderFrameSource(o, clock), InvalidInput);
 }
 
