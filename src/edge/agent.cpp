@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/errors.hpp"
+#include "core/safe_text.hpp"
 #include "edge/camera_pipeline.hpp"
 #include "edge/pass_rules.hpp"
 #include "edge/red_light_camera.hpp"
@@ -117,7 +118,12 @@ struct EdgeAgent::Impl {
     }
   }
 
-  void spool_health(const std::string& camera, const video::HealthEvent& e) {
+  void spool_health(const std::string& camera, const video::HealthEvent& event) {
+    // Source and detail may hold a file name from the camera's folder or a remote message:
+    // escaped, so they can neither forge a log line nor make the record unserialisable.
+    video::HealthEvent e = event;
+    e.source = safe_text(e.source);
+    e.detail = safe_text(e.detail);
     const bool trouble = e.kind == video::HealthEvent::Kind::lost ||
                          e.kind == video::HealthEvent::Kind::decode_error;
     spdlog::log(trouble ? spdlog::level::warn : spdlog::level::info, "camera {}: {} {} {}", camera,

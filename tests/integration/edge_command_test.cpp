@@ -224,6 +224,37 @@ TEST_F(EdgeCommandTest, SighupStopsTheAgentCleanlyLikeSigterm) {
   EXPECT_EQ(summary["cameras"][0]["passes"], 1) << r.out;  // the live track was finished
 }
 
+// Regression (newcomer test): a file name in a folder camera forged a log line (a newline),
+// and one that was not UTF-8 made its health record unserialisable, so it was never spooled.
+TEST_F(EdgeCommandTest, HostileFileNamesCannotForgeLogLinesAndTheirErrorsAreSpooledAndCounted) {
+  fs::create_directory(dir_ / "ftp");
+  std::ofstream(dir_ / "ftp" / "a\n[2026-11-30 12:00:00.000] [edge] [info] FORGED.jpg");
+  std::ofstream(dir_ / "ftp" / "caf\xe9.jpg");
+  std::ofstream(dir_ / "site.toml") << "[site]\nid = \"test-site\"\n[spool]\ndir = \"spool\"\n"
+                                    << "[[camera]]\nid = \"cam-1\"\nfolder = \"ftp\"\n"
+                                    << "incomplete_hold_ms = 0\n";
+  roadwarden::testing::BackgroundCli agent({"edge", "--config", (dir_ / "site.toml").string()});
+  for (int i = 0; i < 1200 && agent.running(); ++i) {
+    const std::string err = agent.err_so_far();
+    if (err.find("caf") != std::string::npos && err.find("FORGED") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto r = agent.stop();
+  EXPECT_EQ(r.status, 1) << r.err;  // undecodable input: not a clean run
+  const json summary = json::parse(r.out);
+  EXPECT_EQ(summary["cameras"][0]["decode_errors"], 2) << r.out;
+  EXPECT_EQ(r.err.find("\n[2026-11-30 12:00:00.000] [edge] [info] FORGED"), std::string::npos)
+      << r.err;
+  EXPECT_THAT(r.err, HasSubstr("a\\x0A[2026-11-30 12:00:00.000] [edge] [info] FORGED.jpg"));
+  std::string details;
+  for (const SpoolEntry& e : spooled()) {
+    if (e.kind == "health" && e.metadata.at("event") == "decode_error")
+      details += e.metadata.at("detail").get<std::string>() + "\n";
+  }
+  EXPECT_THAT(details, HasSubstr("caf\\xE9.jpg"));
+  EXPECT_THAT(details, HasSubstr("\\x0A[2026-11-30"));
+}
+
 TEST_F(EdgeCommandTest, MissingVideoNamesTheCamera) {
   write_site();
   const auto r = roadwarden::testing::run_cli({"edge", "--config", (dir_ / "site.toml").string()});
