@@ -174,6 +174,11 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, double sh
   for (video::Pass& p : merger.finish()) passes.push_back(std::move(p));
   const double frame_ms = 1000.0 / truth.fps;
   const bool verbose_passes = verbose && std::getenv("EDGE_BENCH_ALL_PASSES") != nullptr;
+  if (verbose_passes)
+    for (std::size_t i = 0; i < truth.vehicles.size(); ++i)
+      std::cerr << fmt::format("    vehicle {} {} visible frames {}-{}\n", i,
+                               truth.vehicles[i].text, truth.vehicles[i].first_visible,
+                               truth.vehicles[i].last_visible);
   std::map<std::size_t, int> passes_of;
   std::map<std::size_t, std::string> texts_of;  // the passes' texts per vehicle, for --verbose
   for (const video::Pass& p : passes) {
@@ -183,7 +188,7 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, double sh
     double best_iou = 0.3;
     for (std::size_t i = 0; i < truth.vehicles.size(); ++i) {
       for (const auto& tp : truth.vehicles[i].plates) {
-        if (std::abs(tp.frame - best) > 1) continue;
+        if (!tp.visible || std::abs(tp.frame - best) > 1) continue;
         const double o = iou_quads(tp.corners, p.read.best_corners);
         if (o >= best_iou) {
           best_iou = o;
@@ -193,9 +198,10 @@ Score score_clip(const fs::path& mp4, const testing::ClipTruth& truth, double sh
     }
     ++s.passes;
     if (verbose_passes)
-      std::cerr << fmt::format("    pass {} frames {}-{} votes {} -> vehicle {}\n", p.read.text,
-                               p.read.first_seen.unix_ms / 40, p.read.last_seen.unix_ms / 40,
-                               p.read.votes, owner ? static_cast<long>(*owner) : -1L);
+      std::cerr << fmt::format(
+          "    pass {} frames {}-{} votes {} best frame {} -> vehicle {} (IoU {:.2f})\n",
+          p.read.text, p.read.first_seen.unix_ms / 40, p.read.last_seen.unix_ms / 40, p.read.votes,
+          best, owner ? static_cast<long>(*owner) : -1L, owner ? best_iou : 0.0);
     if (!owner) {
       ++s.false_passes;
       continue;
