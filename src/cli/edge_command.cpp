@@ -117,6 +117,10 @@ int EdgeCommand::run() const {
                     {"seatbelt", summary.rules->seatbelt}};
   }
   std::cout << out.dump() << std::endl;
+  if (!std::cout) {  // closed or full stdout: the caller would never see the summary
+    spdlog::error("the run summary could not be written to stdout");
+    return 1;
+  }
   return errors ? 1 : 0;
 }
 

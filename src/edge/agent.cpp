@@ -126,8 +126,14 @@ struct EdgeAgent::Impl {
     e.detail = safe_text(e.detail);
     const bool trouble = e.kind == video::HealthEvent::Kind::lost ||
                          e.kind == video::HealthEvent::Kind::decode_error;
-    spdlog::log(trouble ? spdlog::level::warn : spdlog::level::info, "camera {}: {} {} {}", camera,
-                video::to_string(e.kind), e.source, e.detail);
+    // A folder that stays missing fails every poll: its retries are logged at attempts 1, 2, 4,
+    // 8, … only, so the log does not fill with one line per half second.
+    const bool quiet_retry = e.kind == video::HealthEvent::Kind::lost && e.attempt > 1 &&
+                             (e.attempt & (e.attempt - 1)) != 0;
+    if (!quiet_retry)
+      spdlog::log(trouble ? spdlog::level::warn : spdlog::level::info, "camera {}: {} {} {}{}",
+                  camera, video::to_string(e.kind), e.source, e.detail,
+                  e.attempt > 1 ? fmt::format(" (attempt {})", e.attempt) : "");
     if (e.kind == video::HealthEvent::Kind::reconnected) {
       const std::lock_guard lock(health_mutex);
       ++reconnects[camera];

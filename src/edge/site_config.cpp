@@ -179,6 +179,17 @@ void read_tracker(Table& t, video::TrackerOptions& o) {
 }  // namespace
 
 SiteConfig load_site_config(const std::filesystem::path& path) {
+  // A site file is a few kilobytes: anything else (a device, a FIFO, /dev/zero) is refused
+  // before it is read.
+  constexpr std::uintmax_t kMaxBytes = 1 << 20;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec) && (!std::filesystem::is_regular_file(path, ec) ||
+                                            std::filesystem::file_size(path, ec) > kMaxBytes)) {
+    throw InvalidInput(
+        fmt::format("{}: the site configuration must be a regular file of at most "
+                    "1 MiB",
+                    path.string()));
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(fmt::format("{}: cannot read the site configuration", path.string()));
   std::stringstream text;

@@ -124,6 +124,8 @@ class TomlTable {
     std::string s;
     string(key, s, required);
     if (s.empty()) return;
+    if (s.front() == '~')  // no shell here to expand it: it would make a folder named "~"
+      fail(key, "a path starting with '~' is not expanded; write the home folder out in full");
     const std::filesystem::path p(s);
     out = p.is_absolute() ? p : base / p;
   }

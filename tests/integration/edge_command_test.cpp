@@ -255,6 +255,18 @@ TEST_F(EdgeCommandTest, HostileFileNamesCannotForgeLogLinesAndTheirErrorsAreSpoo
   EXPECT_THAT(details, HasSubstr("\\x0A[2026-11-30"));
 }
 
+// Regression (newcomer test): with stdout full or closed the summary was lost and the status
+// was still 0.
+TEST_F(EdgeCommandTest, SummaryThatCannotBeWrittenFailsTheRun) {
+  (void)roadwarden::testing::write_traffic_clip(clip(30, false), dir_ / "clip.mp4");
+  write_site();
+  const auto r = roadwarden::testing::run_program(
+      "sh", {"-c", std::string("exec '") + ROADWARDEN_CLI + "' edge --config '" +
+                       (dir_ / "site.toml").string() + "' > /dev/full"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the run summary could not be written"));
+}
+
 TEST_F(EdgeCommandTest, MissingVideoNamesTheCamera) {
   write_site();
   const auto r = roadwarden::testing::run_cli({"edge", "--config", (dir_ / "site.toml").string()});

@@ -119,6 +119,26 @@ TEST_F(SiteConfigTest, RejectsUnknownKeyNamingFileAndKey) {
   EXPECT_THAT(error_of(std::string(kMinimal) + "[surprise]\n"), HasSubstr("surprise: unknown key"));
 }
 
+// Regression (newcomer test): "~/spool" made a folder literally named "~"; --config /dev/zero
+// read for ever.
+TEST_F(SiteConfigTest, RefusesTildePathsDevicesAndOversizedFiles) {
+  EXPECT_THAT(error_of("[site]\nid = \"s\"\n[spool]\ndir = \"~/spool\"\n[[camera]]\nid = \"a\"\n"
+                       "file = \"x.mp4\"\n"),
+              HasSubstr("spool.dir: a path starting with '~' is not expanded"));
+  EXPECT_THROW(
+      {
+        try {
+          (void)load_site_config("/dev/zero");
+        } catch (const InvalidInput& e) {
+          EXPECT_THAT(e.what(), HasSubstr("must be a regular file of at most 1 MiB"));
+          throw;
+        }
+      },
+      InvalidInput);
+  EXPECT_THAT(error_of(std::string(kMinimal) + "# " + std::string(1 << 20, 'x') + "\n"),
+              HasSubstr("at most 1 MiB"));
+}
+
 TEST_F(SiteConfigTest, RejectsOutOfRangeAndWrongTypes) {
   EXPECT_THAT(error_of(std::string(kMinimal) + "detect_every = 0\n"),
               HasSubstr("camera[0].detect_every: must be in 1..10, got 0"));

@@ -410,6 +410,27 @@ TEST(StreamFrameSource, RejectsOtherSchemesWithoutShowingCredentials) {
   EXPECT_NO_THROW(StreamFrameSource(fast_options("HTTPS://cam/mjpeg"), clock));
 }
 
+// Regression (newcomer test): URLs without a usable host or port were retried for ever instead
+// of being refused at start.
+TEST(StreamFrameSource, RefusesUrlsWithoutAHostOrWithABadPort) {
+  const SystemClock clock;
+  for (const char* url : {"rtsp://127.0.0.1:99999/s", "rtsp://h:0/s", "rtsp://h:/s",
+                          "rtsp://h:55x/s", "http://[::1/x", "http://[]/x", "http://[::1]x/y",
+                          "rtsp://admin:pw@", "rtsp://admin:pw@/s", "rtsp://:554/s"}) {
+    try {
+      StreamFrameSource source(fast_options(url), clock);
+      ADD_FAILURE() << "accepted " << url;
+    } catch (const InvalidInput& e) {
+      EXPECT_EQ(std::string(e.what()).find(":pw@"), std::string::npos) << e.what();
+    }
+  }
+  for (const char* url :
+       {"rtsp://admin:p%40ss@10.0.0.21:554/stream1", "http://[::1]:8080/mjpeg",
+        "http://[fe80::1]/x", "rtsps://cam.example:322", "https://cam?x=1", "rtsp://user@cam"}) {
+    EXPECT_NO_THROW(StreamFrameSource(fast_options(url), clock)) << url;
+  }
+}
+
 TEST(RedactUrl, RemovesUserInfoAndCredentialQueryValues) {
   EXPECT_EQ(redact_url("rtsp://admin:12345@10.0.0.5:554/Streaming/Channels/101"),
             "rtsp://10.0.0.5:554/Streaming/Channels/101");
