@@ -102,6 +102,12 @@ void save_signing_key(const SigningKey& key, const std::filesystem::path& path);
 
 // ---- Evidence encryption at rest (libsodium crypto_secretstream_xchacha20poly1305) -----
 
+/// Checks a private key file another library will read (e.g. a TLS client key in PEM): IoError
+/// when it cannot be stat'ed or is not a regular file; PermissionDenied, naming `what`, the
+/// path and the mode, when group or others may read or write it — the rule every roadwarden
+/// key file follows.
+void require_private_key_file(const std::filesystem::path& path, std::string_view what);
+
 /// A 256-bit evidence encryption key.
 struct EvidenceKey {
   std::vector<std::uint8_t> bytes;  ///< 32 bytes

@@ -25,6 +25,16 @@ std::string os_error(int err) {
   return std::strerror(err);
 }
 
+/// PermissionDenied when `mode` lets group or others read or write the key file.
+void refuse_shared_mode(mode_t mode, std::string_view what, const std::filesystem::path& path) {
+  if ((mode & 077) == 0) return;
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  throw PermissionDenied("The " + describe(what, path) + " has mode " + text +
+                         ": group or others can read it. Make it 0600 (chmod 600), and "
+                         "consider the key exposed.");
+}
+
 /// Wipes a std::string's bytes before it is released.
 struct WipeOnExit {
   std::string& text;
@@ -87,13 +97,7 @@ std::vector<std::uint8_t> read_secret_hex_file(const std::filesystem::path& path
   if (!S_ISREG(st.st_mode)) {
     throw IoError("The " + describe(what, path) + " is not a regular file.");
   }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    throw PermissionDenied("The " + describe(what, path) + " has mode " + mode +
-                           ": group or others can read it. Make it 0600 (chmod 600), and "
-                           "consider the key exposed.");
-  }
+  refuse_shared_mode(st.st_mode, what, path);
   const std::size_t limit = 2 * size + 2;  // hex digits, '\n', one more to detect excess
   std::string text(limit, '\0');
   WipeOnExit wipe{text};
@@ -121,3 +125,20 @@ std::vector<std::uint8_t> read_secret_hex_file(const std::filesystem::path& path
 }
 
 }  // namespace roadwarden::crypto::detail
+
+namespace roadwarden::crypto {
+
+void require_private_key_file(const std::filesystem::path& path, std::string_view what) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    throw IoError("Cannot stat the " + detail::describe(what, path) + ": " + detail::os_error(err) +
+                  ".");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw IoError("The " + detail::describe(what, path) + " is not a regular file.");
+  }
+  detail::refuse_shared_mode(st.st_mode, what, path);
+}
+
+}  // namespace roadwarden::crypto

@@ -13,7 +13,6 @@
 #include <openssl/x509_vfy.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -288,17 +287,10 @@ class Uploader::Impl {
       throw InvalidInput(
           "Uploader options client_cert and client_key go together: set both or neither.");
     }
-    if (!options_.client_key.empty()) {
-      // The same rule as for the signing key (crypto key files): a private key readable by
-      // group or others is refused, not used.
-      struct stat st {};
-      if (::stat(options_.client_key.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
-        throw PermissionDenied(fmt::format(
-            "Uploader option client_key '{}' has mode {:04o}: group or others can read it. "
-            "Make it 0600 (chmod 600), and consider the key exposed.",
-            options_.client_key.string(), static_cast<unsigned>(st.st_mode & 07777)));
-      }
-    }
+    // A missing or unreadable key is reported below, with the certificate.
+    std::error_code exists_ec;
+    if (!options_.client_key.empty() && std::filesystem::exists(options_.client_key, exists_ec))
+      crypto::require_private_key_file(options_.client_key, "upload client_key");
     if (options_.client_cert.empty()) {
       client_ = std::make_unique<httplib::SSLClient>(url_.host, url_.port);
     } else {
