@@ -380,9 +380,10 @@ test('a session ended on the server sends the console back to the login page, sa
   await page.waitForSelector('#review-item');
   // An admin disables the account: every session of it ends at once.
   await server.call(adminToken, 'POST', '/api/v1/users/rita/disable');
-  // The console may notice on its own (its event stream is closed with the session) before
-  // the click, hiding the navigation; either way it must land on the login page. (A slow run
-  // clicked after the navigation was gone and waited for it until the test timed out.)
+  // The console may notice on its own before the click (the review page is still loading the
+  // item's evidence images, and those requests now get 401), hiding the navigation; either way
+  // it must land on the login page. (A slow run clicked after the navigation was gone and
+  // waited for it until the test timed out.)
   const clicked = page.click('#nav >> text=Live', { timeout: 30000 }).catch(() => {});
   await page.waitForSelector('#login-form');
   await clicked;
