@@ -24,7 +24,10 @@ _TT = "/usr/share/fonts/truetype"
 _OT = "/usr/share/fonts/opentype/urw-base35"
 
 # Debian font packages: fonts-urw-base35, fonts-dejavu-core/-extra, fonts-liberation2,
-# fonts-freefont-ttf. Names are used as keys by the plate layouts.
+# fonts-freefont-ttf, fonts-opendin (OSP-DIN, a DIN 1451 Mittelschrift revival: the lettering
+# of many European plates), fonts-roboto-unhinted (Roboto Condensed) and fonts-bebas-neue
+# (narrow, tall capitals like several US states' lettering). Names are used as keys by the
+# plate layouts.
 FONT_PATHS = {
     "nimbus_narrow": f"{_OT}/NimbusSansNarrow-Bold.otf",  # stand-in for DIN 1451 / FE-Schrift
     "nimbus_narrow_reg": f"{_OT}/NimbusSansNarrow-Regular.otf",
@@ -45,6 +48,10 @@ FONT_PATHS = {
     "liberation_sans": f"{_TT}/liberation/LiberationSans-Bold.ttf",
     "liberation_mono": f"{_TT}/liberation/LiberationMono-Bold.ttf",
     "free_sans": f"{_TT}/freefont/FreeSansBold.ttf",
+    "osp_din": f"{_TT}/opendin/OSP-DIN.ttf",
+    "roboto_cond": f"{_TT}/roboto/unhinted/RobotoCondensed-Bold.ttf",
+    "roboto_cond_med": f"{_TT}/roboto/unhinted/RobotoCondensed-Medium.ttf",
+    "bebas": "/usr/share/fonts/opentype/bebas-neue/BebasNeue-Bold.otf",
 }
 
 CAP = 64  # canonical cap height of cached glyphs, pixels

@@ -57,11 +57,12 @@ def _scale(rng: np.random.Generator, w_mm: float, h_mm: float, px_per_mm: float 
 
 def _main_font(rng: np.random.Generator, fe_bias: float = 0.6) -> tuple[str, float, int]:
     """(font, horizontal scale, stroke weight) for DIN/FE-style plate lettering."""
-    if rng.random() < fe_bias:
-        font, xs = "nimbus_narrow", rng.uniform(0.9, 1.12)
+    if rng.random() < fe_bias:  # DIN 1451 / FE-Schrift stand-ins
+        font, xs = _pick(rng, (("nimbus_narrow", rng.uniform(0.9, 1.12)), ("osp_din", rng.uniform(1.05, 1.3))))
     else:
         font, xs = _pick(rng, (("liberation_narrow", 0.95), ("dejavu_cond", 0.85), ("free_sans", 0.8),
-                                ("nimbus_sans", 0.8), ("urw_gothic", 0.85), ("liberation_sans", 0.78)))
+                                ("nimbus_sans", 0.8), ("urw_gothic", 0.85), ("liberation_sans", 0.78),
+                                ("roboto_cond", 0.9)))
         xs *= rng.uniform(0.9, 1.1)
     return font, xs, _pick(rng, (-2, -1, 0, 0, 0, 1, 2, 3))
 
@@ -460,7 +461,8 @@ def us(rng, px_per_mm=None):
     tokens = _us_tokens(rng)
     font, xs = _pick(rng, (("nimbus_narrow", 0.95), ("liberation_narrow", 0.9), ("dejavu_cond", 0.85),
                                ("nimbus_sans", 0.75), ("free_sans", 0.75), ("urw_gothic", 0.8),
-                               ("nimbus_narrow", 1.1), ("liberation_mono", 0.7)))
+                               ("nimbus_narrow", 1.1), ("liberation_mono", 0.7), ("roboto_cond", 0.95),
+                               ("roboto_cond_med", 0.95), ("bebas", 1.15), ("osp_din", 1.15)))
     wt = _pick(rng, (-1, 0, 1, 2, 3))
     cap = rng.uniform(58, 74)
     top = 78 - cap / 2 + rng.uniform(-3, 4)
