@@ -62,7 +62,16 @@ void validate(const StreamSourceOptions& o, const std::string& shown) {
   }
   // Authority: [userinfo@]host[:port], host a name, an IPv4 address or [IPv6] (RFC 3986).
   std::string_view authority = std::string_view(o.url).substr(scheme.size() + 3);
-  authority = authority.substr(0, authority.find_first_of("/?#"));
+  const std::size_t authority_end = authority.find_first_of("/?#");
+  // An '@' after the authority's end most likely closes a password holding an unencoded
+  // '/', '?' or '#', which cuts the authority short: say so with the error.
+  const std::string hint =
+      authority.find('@',
+                     authority_end == std::string_view::npos ? authority.size() : authority_end) !=
+              std::string_view::npos
+          ? " (a password holding '/', '?', '#' or '@' must be percent-encoded: %2F %3F %23 %40)"
+          : "";
+  authority = authority.substr(0, authority_end);
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos)
     authority.remove_prefix(at + 1);
   std::string_view host = authority, port;
@@ -70,7 +79,7 @@ void validate(const StreamSourceOptions& o, const std::string& shown) {
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos || close == 1 ||
         (close + 1 < authority.size() && authority[close + 1] != ':')) {
-      throw InvalidInput(fmt::format("camera url '{}': malformed [IPv6] host", shown));
+      throw InvalidInput(fmt::format("camera url '{}': malformed [IPv6] host{}", shown, hint));
     }
     host = authority.substr(0, close + 1);
     if (close + 1 < authority.size()) port = authority.substr(close + 2);
@@ -78,13 +87,13 @@ void validate(const StreamSourceOptions& o, const std::string& shown) {
     host = authority.substr(0, colon);
     port = authority.substr(colon + 1);
   }
-  if (host.empty()) throw InvalidInput(fmt::format("camera url '{}': no host", shown));
+  if (host.empty()) throw InvalidInput(fmt::format("camera url '{}': no host{}", shown, hint));
   if (authority.size() > host.size()) {  // a ':' was given: the port must be 1-65535
     const bool digits =
         !port.empty() && port.size() <= 5 &&
         std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
     if (!digits || std::stoi(std::string(port)) < 1 || std::stoi(std::string(port)) > 65535)
-      throw InvalidInput(fmt::format("camera url '{}': port must be 1-65535", shown));
+      throw InvalidInput(fmt::format("camera url '{}': port must be 1-65535{}", shown, hint));
   }
   if (std::any_of(o.url.begin(), o.url.end(),
                   [](unsigned char c) { return c <= 0x20 || c == 0x7f; })) {

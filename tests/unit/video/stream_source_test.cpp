@@ -431,6 +431,32 @@ TEST(StreamFrameSource, RefusesUrlsWithoutAHostOrWithABadPort) {
   }
 }
 
+// Regression (review): a password with an unencoded '/', '?' or '#' ends the authority early,
+// and the URL was refused with a bare "port must be 1-65535", which sent the integrator looking
+// at the port. The refusal now says to percent-encode the password, and still never shows it.
+TEST(StreamFrameSource, SaysToPercentEncodeAPasswordThatCutsTheAuthorityShort) {
+  const SystemClock clock;
+  for (const char* url : {"rtsp://admin:Adm1n#2024@10.0.0.21:554/stream1",
+                          "rtsp://admin:pa/ss@10.0.0.21/s", "rtsp://admin:p?w@cam/s"}) {
+    try {
+      StreamFrameSource source(fast_options(url), clock);
+      ADD_FAILURE() << "accepted " << url;
+    } catch (const InvalidInput& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("must be percent-encoded"), std::string::npos) << what;
+      for (const char* secret : {"Adm1n", "2024", "pa/ss", "p?w", "admin"}) {
+        EXPECT_EQ(what.find(secret), std::string::npos) << what;
+      }
+    }
+  }
+  try {  // no '@' after the authority: a plain bad port, no hint
+    StreamFrameSource source(fast_options("rtsp://cam:99999/s"), clock);
+    ADD_FAILURE() << "accepted a port above 65535";
+  } catch (const InvalidInput& e) {
+    EXPECT_EQ(std::string(e.what()).find("percent-encoded"), std::string::npos) << e.what();
+  }
+}
+
 TEST(RedactUrl, RemovesUserInfoAndCredentialQueryValues) {
   EXPECT_EQ(redact_url("rtsp://admin:12345@10.0.0.5:554/Streaming/Channels/101"),
             "rtsp://10.0.0.5:554/Streaming/Channels/101");
