@@ -37,11 +37,13 @@ P_HOLDER = 0.3  # dark holder recess around the plate
 P_DEALER_FRAME = 0.15  # frame with dealer text above and below the plate
 P_SHADOW = 0.15
 P_EXPOSURE = 0.6  # gamma / contrast change (when not in low light)
+P_LOW_CONTRAST = 0.2  # of exposure changes: the whole range squeezed into 40..120 grey levels
 P_MOTION = 0.2
 P_DEFOCUS = 0.35
 P_NOISE = 0.7
 P_JPEG = 0.5
 P_BIG_CORNER_ERROR = 0.12
+P_LOOSE_QUAD = 0.2
 
 _DEALERS = ("AUTO SALON TASHKENT", "CHEVROLET UZ AUTO", "GM UZBEKISTAN", "PREMIUM MOTORS",
             "TOYOTA OF BOSTON", "www.autohaus-mueller.de", "BEST DEALS AUTO SALES", "+998 71 200 00 00",
@@ -385,6 +387,10 @@ def camera(rng: np.random.Generator, img: np.ndarray, char_h: float, cond: Condi
     elif rng.random() < P_EXPOSURE:  # gamma 0.67..1.5, black 0..40, white 200..255
         gamma = np.exp(rng.uniform(-0.4, 0.4))
         lo, hi = rng.uniform(0, 40), rng.uniform(200, 255)
+        if rng.random() < P_LOW_CONTRAST:  # haze, a dirty or unlit plate at night: 40..120 levels
+            span = rng.uniform(40, 120)
+            lo = rng.uniform(0, 255 - span)
+            hi = lo + span
         img = cv2.LUT(img, (lo + _RAMP256 ** gamma * (hi - lo)).astype(np.uint8))
     blurred = False
     if cond.motion:  # 2..(2 + 0.12 char height) px, at most 7
@@ -414,6 +420,7 @@ def camera(rng: np.random.Generator, img: np.ndarray, char_h: float, cond: Condi
 def detect(rng: np.random.Generator, quad: np.ndarray) -> np.ndarray:
     """The quad as a detector reports it: each corner off by up to 5% of the plate's width
     (x) and height (y), now and then up to 10%, after a common scale error of -5..+10%
+    (or, in P_LOOSE_QUAD of samples, +10..+25%)
     (real detectors trained on loose axis-aligned boxes, e.g. openlpr's, report loose quads
     that take in the plate frame)."""
     q = np.asarray(quad, np.float64)
@@ -421,5 +428,6 @@ def detect(rng: np.random.Generator, quad: np.ndarray) -> np.ndarray:
     h = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
     err = 0.10 if rng.random() < P_BIG_CORNER_ERROR else 0.05
     c = q.mean(axis=0)
-    q = c + (q - c) * rng.uniform(0.95, 1.10)
+    # 20 %: a loose quad that takes in the plate frame or holder (scale 1.10..1.25)
+    q = c + (q - c) * (rng.uniform(1.10, 1.25) if rng.random() < P_LOOSE_QUAD else rng.uniform(0.95, 1.10))
     return (q + rng.uniform(-err, err, (4, 2)) * np.array([w, h])).astype(np.float32)

@@ -462,8 +462,10 @@ def us(rng, px_per_mm=None):
     font, xs = _pick(rng, (("nimbus_narrow", 0.95), ("liberation_narrow", 0.9), ("dejavu_cond", 0.85),
                                ("nimbus_sans", 0.75), ("free_sans", 0.75), ("urw_gothic", 0.8),
                                ("nimbus_narrow", 1.1), ("liberation_mono", 0.7), ("roboto_cond", 0.95),
-                               ("roboto_cond_med", 0.95), ("bebas", 1.15), ("osp_din", 1.15)))
-    wt = _pick(rng, (-1, 0, 1, 2, 3))
+                               ("roboto_cond_med", 0.95), ("bebas", 1.15), ("osp_din", 1.15),
+                               ("nimbus_narrow_reg", 1.0), ("nimbus_sans_reg", 0.75)))
+    # Embossed US lettering is mostly of medium weight (thinner than Europe's DIN plates).
+    wt = _pick(rng, (-2, -1, -1, 0, 0, 1, 2))
     cap = rng.uniform(58, 74)
     top = 78 - cap / 2 + rng.uniform(-3, 4)
     boxes = p.text(tokens, 12, top, w_mm - 24, cap, font, ink, weight=wt, xscale=xs * rng.uniform(0.9, 1.1),
