@@ -65,10 +65,9 @@ void validate(const StreamSourceOptions& o, const std::string& shown) {
   const std::size_t authority_end = authority.find_first_of("/?#");
   // An '@' after the authority's end most likely closes a password holding an unencoded
   // '/', '?' or '#', which cuts the authority short: say so with the error.
+  // (find from npos finds nothing: no '/?#', no hint.)
   const std::string hint =
-      authority.find('@',
-                     authority_end == std::string_view::npos ? authority.size() : authority_end) !=
-              std::string_view::npos
+      authority.find('@', authority_end) != std::string_view::npos
           ? " (a password holding '/', '?', '#' or '@' must be percent-encoded: %2F %3F %23 %40)"
           : "";
   authority = authority.substr(0, authority_end);

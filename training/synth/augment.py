@@ -43,7 +43,7 @@ P_DEFOCUS = 0.35
 P_NOISE = 0.7
 P_JPEG = 0.5
 P_BIG_CORNER_ERROR = 0.12
-P_LOOSE_QUAD = 0.2
+P_LOOSE_QUAD = 0.2  # a loose quad that takes in the plate frame or holder (scale 1.10..1.25)
 
 _DEALERS = ("AUTO SALON TASHKENT", "CHEVROLET UZ AUTO", "GM UZBEKISTAN", "PREMIUM MOTORS",
             "TOYOTA OF BOSTON", "www.autohaus-mueller.de", "BEST DEALS AUTO SALES", "+998 71 200 00 00",
@@ -428,6 +428,6 @@ def detect(rng: np.random.Generator, quad: np.ndarray) -> np.ndarray:
     h = (np.linalg.norm(q[3] - q[0]) + np.linalg.norm(q[2] - q[1])) / 2
     err = 0.10 if rng.random() < P_BIG_CORNER_ERROR else 0.05
     c = q.mean(axis=0)
-    # 20 %: a loose quad that takes in the plate frame or holder (scale 1.10..1.25)
-    q = c + (q - c) * (rng.uniform(1.10, 1.25) if rng.random() < P_LOOSE_QUAD else rng.uniform(0.95, 1.10))
+    loose = rng.random() < P_LOOSE_QUAD
+    q = c + (q - c) * (rng.uniform(1.10, 1.25) if loose else rng.uniform(0.95, 1.10))
     return (q + rng.uniform(-err, err, (4, 2)) * np.array([w, h])).astype(np.float32)
