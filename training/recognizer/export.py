@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import torch
 
+from training import data
 from training.constants import ALPHABET, REC_HEIGHT, REC_MARGIN, REC_WIDTH
 from training.onnx_util import strip_identity
 from training.recognizer.model import PlateRecognizer
@@ -23,7 +24,8 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 def unreadable_floor(model, target=0.95):
     """The confidence floor below which a read is reported unreadable: the smallest
     confidence t such that reads at or above t on the real validation split
-    (training/data.py) are at least `target` correct. A read's confidence is the CTC
+    (training/data.py: the Uzbek and Brazilian plates and the hand-transcribed openlpr and
+    Romanian plates, training/labels/) are at least `target` correct. A read's confidence is the CTC
     probability of its text summed over all alignments, as the C++ beam search reports it.
     Never chosen on benchmark images."""
     from training.recognizer.model import greedy_decode, to_sequence
@@ -49,9 +51,16 @@ def unreadable_floor(model, target=0.95):
             floor = float(probs[order[k - 1]])
             break
     kept = probs >= floor
+    hand = np.array([it[3] in data.HAND_TEXT_SOURCES for it in val.items])
+    parts = []
+    for name, sel in (("UZ/BR", ~hand), ("hand-transcribed openlpr/RO", hand)):
+        k = kept & sel
+        parts.append(f"{name} {int(k.sum())}/{int(sel.sum())} kept, "
+                     f"{correct[k].mean() * 100 if k.any() else 0:.1f}% of them correct, all "
+                     f"{correct[sel].mean() * 100 if sel.any() else 0:.1f}% correct")
     note = (f"validation split: {int(kept.sum())}/{len(probs)} reads kept at >= {floor:.3f}, "
             f"{correct[kept].mean() * 100:.1f}% of them correct; all reads "
-            f"{correct.mean() * 100:.1f}% correct")
+            f"{correct.mean() * 100:.1f}% correct ({'; '.join(parts)})")
     return round(floor, 4), note
 
 

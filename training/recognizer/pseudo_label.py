@@ -74,8 +74,8 @@ def main():
     model.eval()
     kept, seen = [], {s: [0, 0] for s in FORMATS}
     for r in data.load_rows():
-        if r.source not in FORMATS or data.is_validation(r.image):
-            continue
+        if r.source not in FORMATS or data.is_validation(r.image) or r.text:
+            continue  # (a text here is a hand transcription, training/labels/: better)
         img = cv2.imread(r.image, cv2.IMREAD_GRAYSCALE)
         if img is None:
             continue
