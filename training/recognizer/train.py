@@ -7,7 +7,7 @@ plates of every supported country (training/synth/plates.py). Time-budgeted, see
 checkpointed every few minutes and resumable; logs to RUN/train.log.
 
 usage: /usr/bin/python3 -m training.recognizer.train --hours 1.5 [--resume] [--run DIR]
-       [--init CHECKPOINT] [--pseudo-labels CSV] [--kind-weights eu=3,us=3,...]
+       [--init CHECKPOINT] [--pseudo-labels CSV] [--kind-weights eu=3,us=3,...] [--no-hand-text]
 """
 import argparse
 import csv
@@ -153,6 +153,9 @@ def main():
     ap.add_argument("--init", help="start from this checkpoint's weights (fine-tuning; a new "
                     "optimiser and schedule), unless --resume finds RUN/last.pt")
     ap.add_argument("--pseudo-labels", help="pseudo-label CSV (training/recognizer/pseudo_label.py)")
+    ap.add_argument("--no-hand-text", action="store_true",
+                    help="leave out the hand transcriptions of training/labels/ (as runs before "
+                         "2026-12-01 did), in training and validation")
     ap.add_argument("--kind-weights", default="",
                     help="synthetic kind weights replacing the generator's, e.g. eu=3,us=3,uz_private=1")
     a = ap.parse_args()
@@ -172,7 +175,7 @@ def main():
 
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
-    real = RealPlates(validation=False, pseudo=a.pseudo_labels)
+    real = RealPlates(validation=False, pseudo=a.pseudo_labels, hand=not a.no_hand_text)
     kinds, weights = None, None
     if a.kind_weights:
         pairs = [kv.split("=") for kv in a.kind_weights.split(",")]
@@ -187,7 +190,7 @@ def main():
     # "real": the Uzbek and Brazilian plates (comparable with runs before the hand labels);
     # "real_hand": the hand-transcribed openlpr and Romanian plates.
     for name, sources in (("real", data.TEXT_SOURCES), ("real_hand", data.HAND_TEXT_SOURCES)):
-        real_val = RealPlates(validation=True, sources=sources)
+        real_val = RealPlates(validation=True, hand=not a.no_hand_text, sources=sources)
         if real_val.items:
             val_sets[name] = tuple(map(list, zip(*(real_val.sample(vrng, k, augment=False)
                                                    for k in range(len(real_val.items))))))

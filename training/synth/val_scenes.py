@@ -10,7 +10,9 @@ benchmarks must never choose a checkpoint. This writes a manifest in the benchma
   split neither model trains on), `--copies` times, each copy with every annotated plate
   replaced by a synthetic plate (training/synth/plates.py: render_plate + paste_into_scene),
   the kind cycling through KINDS so each kind is equally represented;
-- plus the Uzbek validation scenes as they are (real plates with real text).
+- plus, as they are, every validation scene whose plates all have real text: the Uzbek
+  scenes and, since 2026-12-01, the openlpr and Romanian scenes whose plates are all
+  hand-transcribed (training/labels/; training/data.py:load_rows fills their text in).
 
 usage: /usr/bin/python3 -m training.synth.val_scenes OUT_DIR [--copies 2] [--seed 2026]
 Writes OUT_DIR/images/*.jpg (quality 90) and OUT_DIR/manifest.csv. Deterministic.
