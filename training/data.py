@@ -39,9 +39,10 @@ def is_validation(path: str, percent: int = 10) -> bool:
     return h % 100 < percent
 
 
-def _plate_key(image: str, quad) -> tuple:
-    """Identifies one annotated plate: its image path (relative to the data root) and corners
-    to 0.1 px."""
+def plate_key(image: str, quad) -> tuple:
+    """Identifies one annotated plate: its image path (as given: relative to the data root
+    in the manifest, absolute in Row) and its 8 corner values (TL, TR, BR, BL as x, y) to
+    0.1 px."""
     return (image,) + tuple(round(float(v), 1) for v in np.asarray(quad).reshape(-1))
 
 
@@ -54,7 +55,7 @@ def load_hand_text(path: str = HAND_TEXT) -> dict:
             text = r["text"].strip()
             if not text or any(c not in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" for c in text):
                 raise ValueError(f"{path}: bad text {text!r} for {r['image']}")
-            out[_plate_key(r["image"], [r[f"{a}{i}"] for i in range(1, 5) for a in "xy"])] = text
+            out[plate_key(r["image"], [r[f"{a}{i}"] for i in range(1, 5) for a in "xy"])] = text
     return out
 
 
@@ -69,6 +70,6 @@ def load_rows(root: str = DEFAULT_ROOT, hand_text: bool = True):
                             dtype=np.float32)
             text = r["text"].strip().upper()
             if not text and r["source"] in HAND_TEXT_SOURCES:
-                text = hand.get(_plate_key(r["image"], quad), "")
+                text = hand.get(plate_key(r["image"], quad), "")
             rows.append(Row(os.path.join(root, r["image"]), r["source"], r["country"], quad, text))
     return rows

@@ -28,6 +28,7 @@ CORNERS = HEADER[2:10]
 
 
 def key(row):
+    """training/data.py:plate_key for a CSV row, restated here to stay free of numpy."""
     return (row["image"],) + tuple(round(float(row[c]), 1) for c in CORNERS)
 
 

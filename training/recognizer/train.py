@@ -87,10 +87,10 @@ class RealPlates:
         self.items = []
         rows = data.load_rows(hand_text=hand)
         # A hand transcription wins over a pseudo-label of the same plate (an older CSV).
-        hand_keys = {(r.image, tuple(np.round(r.quad, 1).reshape(-1))) for r in rows
+        hand_keys = {data.plate_key(r.image, r.quad) for r in rows
                      if r.source in data.HAND_TEXT_SOURCES and r.text}
         rows += [r for r in (pseudo_rows(pseudo) if pseudo else [])
-                 if (r.image, tuple(np.round(r.quad, 1).reshape(-1))) not in hand_keys]
+                 if data.plate_key(r.image, r.quad) not in hand_keys]
         for r in rows:
             if not r.text or (sources is not None and r.source not in sources):
                 continue
