@@ -296,12 +296,15 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
     reads.push_back(read);
     add(std::move(read));
   }
+  double least_literal = 1.0;
+  for (const Candidate& read : reads) least_literal = std::min(least_literal, read.confidence);
   for (const Candidate& read : reads) {
     if (matches_class_fixing(read.text, formats)) continue;
     for (const PlateFormat& f : formats) {
       for (const Correction& fix : correct_confusables(read.text, f)) {
         double confidence = read.confidence;
         for (int i = 0; i < fix.changes; ++i) confidence *= options.correction_penalty;
+        if (options.calibrated_literals) confidence = std::min(confidence, least_literal);
         add({fix.text, confidence, first_match(fix.text, formats), true});
       }
     }
@@ -321,6 +324,7 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
     return fixed_match(c) ? c.confidence : factor * c.confidence;
   };
   std::stable_sort(pool.begin(), pool.end(), [&](const Candidate& a, const Candidate& b) {
+    if (options.calibrated_literals && a.corrected != b.corrected) return !a.corrected;
     const double sa = score(a), sb = score(b);
     if (sa != sb) return sa > sb;
     return fixed_match(a) && !fixed_match(b);

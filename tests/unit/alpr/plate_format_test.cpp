@@ -335,6 +335,34 @@ TEST(PlateFormat, CorrectionPenaltyAppliesPerChangedCharacter) {
   EXPECT_DOUBLE_EQ(fix->confidence, 0.8 * 0.8);
 }
 
+TEST(PlateFormat, CalibratedLiteralsKeepTheNetworksReadAheadOfCorrections) {
+  // A beam search's literals: the network is sure of "YG9X2G" (no format of "auto" fixes its
+  // classes). Without calibrated literals the eu.ro correction "Y69XZG" (0.9994 × 0.8²,
+  // above half the literal) would win; with them it ranks after every literal, its
+  // confidence capped at the least literal one.
+  const std::vector<Candidate> beam{{"YG9X2G", 0.9994, "", false},
+                                    {"YG9X2GI", 0.0003, "", false}};
+  auto ranked = rank_with_formats(beam, "auto", 10);
+  EXPECT_EQ(ranked[0].text, "Y69XZG");
+  ASSERT_TRUE(ranked[0].corrected);
+  FormatOptions calibrated;
+  calibrated.calibrated_literals = true;
+  ranked = rank_with_formats(beam, "auto", 10, calibrated);
+  ASSERT_GE(ranked.size(), 3u);
+  EXPECT_EQ(ranked[0].text, "YG9X2G");
+  EXPECT_EQ(ranked[1].text, "YG9X2GI");
+  const Candidate* fix = find(ranked, "Y69XZG");
+  ASSERT_NE(fix, nullptr);
+  EXPECT_TRUE(fix->corrected);
+  EXPECT_LE(fix->confidence, 0.0003);
+  for (std::size_t i = 2; i < ranked.size(); ++i) EXPECT_TRUE(ranked[i].corrected) << i;
+  // A format-matching literal still moves ahead of a non-matching one (0.45 >= 0.5 × 0.55).
+  ranked = rank_with_formats({{"O1A123BC", 0.55, "", false}, {"01A123BC", 0.45, "", false}},
+                             "uz", 5, calibrated);
+  EXPECT_EQ(ranked[0].text, "01A123BC");
+  EXPECT_FALSE(ranked[0].corrected);
+}
+
 // ---- Ranking ----------------------------------------------------------------------------
 
 TEST(PlateFormat, NeverDropsHigherConfidenceLiteralRead) {
