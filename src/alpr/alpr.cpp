@@ -75,28 +75,37 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
         aspect > options_.max_aspect) {
       continue;  // not plate-shaped
     }
+    // Each crop's read is ranked with the formats; the crop whose best candidate has the
+    // highest ranking score wins (a tight crop that cut off characters reads a shorter text
+    // that often matches no format).
     Recognition rec;
+    std::vector<Candidate> ranked;
+    double best_score = -1;
     for (const double scale : options_.crop_scales) {
       const Quad quad = scale == 1.0 ? region.corners : scaled_about_centroid(region.corners, scale);
       Recognition r = recognizer_->recognize(rectifier_->rectify(bgr, quad), options_.top_n);
-      if (!r.candidates.empty() &&
-          (rec.candidates.empty() || r.candidates[0].confidence > rec.candidates[0].confidence)) {
+      std::erase_if(r.candidates, [&](const Candidate& c) {
+        const int n = static_cast<int>(c.text.size());
+        const bool has_digit = c.text.find_first_of("0123456789") != std::string::npos;
+        return n < options_.min_characters || n > options_.max_characters ||
+               (options_.require_digit && !has_digit);
+      });
+      if (r.candidates.empty()) continue;  // nothing plate-like was read in this crop
+      std::vector<Candidate> r_ranked =
+          rank_with_formats(r.candidates, options_.country, options_.top_n, options_.formats);
+      const double score = ranking_score(r_ranked.front(), options_.country, options_.formats);
+      if (score > best_score) {
+        best_score = score;
         rec = std::move(r);
+        ranked = std::move(r_ranked);
       }
     }
-    std::erase_if(rec.candidates, [&](const Candidate& c) {
-      const int n = static_cast<int>(c.text.size());
-      const bool has_digit = c.text.find_first_of("0123456789") != std::string::npos;
-      return n < options_.min_characters || n > options_.max_characters ||
-             (options_.require_digit && !has_digit);
-    });
-    if (rec.candidates.empty()) continue;  // nothing plate-like was read
+    if (ranked.empty()) continue;  // nothing plate-like was read
     PlateResult r;
     r.corners = region.corners;
     r.detector_confidence = region.confidence;
     r.char_confidences = rec.char_confidences;
-    r.candidates = rank_with_formats(rec.candidates, options_.country, options_.top_n,
-                                     options_.formats);
+    r.candidates = std::move(ranked);
     r.confidence = r.candidates.front().confidence;
     if (r.confidence >= options_.min_read_confidence) {
       r.text = r.candidates.front().text;

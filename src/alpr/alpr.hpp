@@ -44,8 +44,8 @@ struct AlprOptions {
   /// Format re-ranking options.
   FormatOptions formats;
   /// Test-time augmentation of the crop: each region is read through its quad scaled about
-  /// the corners' centroid by each of these factors, and the read whose best candidate is the
-  /// most confident is kept (a detector's quad that is a little loose takes in frame edges and
+  /// the corners' centroid by each of these factors, and the read whose best candidate after
+  /// format ranking has the highest ranking_score() is kept (a detector's quad that is a little loose takes in frame edges and
   /// bolts that the recogniser may read as characters). Each factor in [0.5, 1.5], 1..4 of
   /// them; default {1.0} (one read). The learned engine takes them from the recogniser's
   /// sidecar (`crop_scales`).

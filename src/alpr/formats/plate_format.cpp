@@ -208,6 +208,20 @@ void check_option(double value, const char* name) {
   }
 }
 
+/// True when `c` is tagged with a class-fixing format of `formats`. Only those count as a
+/// match when ranking: a hint-only format (US, generic EU) matches almost any text and would
+/// otherwise shield every misread from its correction.
+bool is_fixed_match(const Candidate& c, const std::vector<PlateFormat>& formats) {
+  return !c.format.empty() && std::any_of(formats.begin(), formats.end(), [&](const PlateFormat& f) {
+    return f.id == c.format && !f.hint_only;
+  });
+}
+
+double ranking_score(const Candidate& c, const std::vector<PlateFormat>& formats,
+                     const FormatOptions& options) {
+  return is_fixed_match(c, formats) ? c.confidence : options.non_match_factor * c.confidence;
+}
+
 }  // namespace
 
 const std::vector<PlateFormat>& formats_for(std::string_view country) {
@@ -263,6 +277,12 @@ std::vector<Correction> correct_confusables(std::string_view text, const PlateFo
   return found;
 }
 
+double ranking_score(const Candidate& candidate, std::string_view country,
+                     const FormatOptions& options) {
+  check_option(options.non_match_factor, "non_match_factor");
+  return ranking_score(candidate, formats_for(country), options);
+}
+
 std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
                                          std::string_view country, int top_n,
                                          const FormatOptions& options) {
@@ -312,17 +332,8 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
 
   // A non-match's confidence counts non_match_factor times, and a match wins an exact tie:
   // exactly the ranking rule, written as a score so that it is a strict weak ordering.
-  // Only class-fixing formats count as a match here: a hint-only format (US, generic EU)
-  // matches almost any text and would otherwise shield every misread from its correction.
-  const double factor = options.non_match_factor;
-  auto fixed_match = [&formats](const Candidate& c) {
-    return !c.format.empty() && std::any_of(formats.begin(), formats.end(), [&](const PlateFormat& f) {
-      return f.id == c.format && !f.hint_only;
-    });
-  };
-  auto score = [&](const Candidate& c) {
-    return fixed_match(c) ? c.confidence : factor * c.confidence;
-  };
+  auto fixed_match = [&formats](const Candidate& c) { return is_fixed_match(c, formats); };
+  auto score = [&](const Candidate& c) { return ranking_score(c, formats, options); };
   std::stable_sort(pool.begin(), pool.end(), [&](const Candidate& a, const Candidate& b) {
     if (options.calibrated_literals && a.corrected != b.corrected) return !a.corrected;
     const double sa = score(a), sb = score(b);

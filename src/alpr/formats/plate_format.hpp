@@ -100,6 +100,14 @@ struct FormatOptions {
   bool calibrated_literals = false;
 };
 
+/// The score rank_with_formats() orders candidates by: `candidate.confidence` when its
+/// `format` tag names a class-fixing (non-hint) format of `country`, else
+/// `options.non_match_factor` times it. Comparable across candidate lists of one country
+/// (Alpr uses it to choose among the reads of one plate's crops). Throws InvalidInput for an
+/// unknown country or a non_match_factor outside (0, 1].
+[[nodiscard]] double ranking_score(const Candidate& candidate, std::string_view country,
+                                   const FormatOptions& options = {});
+
 /// Applies the formats of `country` to the recogniser's literal candidates (best first).
 ///
 /// Each literal candidate is kept (its text normalised), tagged with the format it matches

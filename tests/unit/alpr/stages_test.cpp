@@ -190,6 +190,37 @@ TEST(AlprFacade, ReadsThroughEachCropScaleAndKeepsTheMostConfidentRead) {
   EXPECT_THROW(read_with({1.0, 0.9, 0.8, 0.7, 0.6}), InvalidInput);
 }
 
+TEST(AlprFacade, ChoosesTheCropByRankingScoreAndSkipsCropsWithoutAPlateLikeRead) {
+  // Same frame as above: scale 1.0 crops to script 1, scale 0.6 to script 2.
+  cv::Mat img(200, 200, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(70, 70, 60, 60)).setTo(cv::Scalar(100, 100, 100));
+  auto read_with = [&](std::vector<std::vector<Candidate>> script) {
+    AlprOptions options;
+    options.country = "uz";
+    options.crop_scales = {1.0, 0.6};
+    Alpr alpr(std::make_unique<FixedDetector>(
+                  std::vector<PlateRegion>{{Quad::from_box({50, 50, 100, 100}), 0.9}}),
+              std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+              std::make_unique<ScriptedRecognizer>(std::move(script)), options);
+    return alpr.read(img);
+  };
+  // The tight crop cut off the series letters: a more confident read (0.9) that matches no
+  // format scores 0.5 × 0.9 = 0.45 and loses to the full crop's uz.private read (0.7).
+  auto plates = read_with({{}, {{"01A123BC", 0.7, "", false}}, {{"01A123", 0.9, "", false}}});
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "01A123BC");
+  EXPECT_EQ(plates[0].format, "uz.private");
+  EXPECT_DOUBLE_EQ(plates[0].confidence, 0.7);
+  // Both crops match no format: the more confident read wins.
+  plates = read_with({{}, {{"ABCD12", 0.7, "", false}}, {{"ABCD13", 0.9, "", false}}});
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "ABCD13");
+  // A crop whose only read is too short to be a plate does not hide the other crop's read.
+  plates = read_with({{}, {{"01A123BC", 0.5, "", false}}, {{"AB", 0.99, "", false}}});
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "01A123BC");
+}
+
 TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
   AlprOptions bad;
   bad.country = "xx";
