@@ -8,6 +8,7 @@ checkpointed every few minutes and resumable; logs to RUN/train.log.
 
 usage: /usr/bin/python3 -m training.recognizer.train --hours 1.5 [--resume] [--run DIR]
        [--init CHECKPOINT] [--pseudo-labels CSV] [--kind-weights eu=3,us=3,...] [--no-hand-text]
+       [--hand-fraction 0.5]
 """
 import argparse
 import csv
@@ -85,6 +86,7 @@ class RealPlates:
 
     def __init__(self, validation, pseudo=None, hand=True, sources=None):
         self.items = []
+        self.p = None  # sampling probabilities per item; None = uniform (set_hand_fraction)
         rows = data.load_rows(hand_text=hand)
         # A hand transcription wins over a pseudo-label of the same plate (an older CSV).
         hand_keys = {data.plate_key(r.image, r.quad) for r in rows
@@ -106,8 +108,24 @@ class RealPlates:
             crop = img[y0:y1, x0:x1].copy()
             self.items.append((crop, r.quad - np.array([x0, y0], np.float32), r.text, r.source))
 
+    def set_hand_fraction(self, fraction):
+        """Draws the hand-transcribed plates (data.HAND_TEXT_SOURCES) with total probability
+        `fraction` (0..1) and the others with 1 - fraction, uniformly within each group,
+        instead of every item alike. Raises ValueError when a group it must draw from is
+        empty or `fraction` is outside [0, 1]."""
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"hand fraction {fraction} outside [0, 1]")
+        hand = np.array([it[3] in data.HAND_TEXT_SOURCES for it in self.items])
+        if (fraction > 0 and not hand.any()) or (fraction < 1 and hand.all()):
+            raise ValueError("hand fraction: a group to draw from has no plates")
+        p = np.where(hand, fraction / max(1, hand.sum()), (1 - fraction) / max(1, (~hand).sum()))
+        self.p = p / p.sum()
+
     def sample(self, rng, k=None, augment=True):
-        crop, quad, text, _ = self.items[int(rng.integers(len(self.items))) if k is None else k]
+        if k is None:
+            k = int(rng.integers(len(self.items))) if self.p is None else \
+                int(rng.choice(len(self.items), p=self.p))
+        crop, quad, text, _ = self.items[k]
         img = warp_plate(crop, quad, rng, 0.06 if augment else 0.0)
         return (photometric(img, rng) if augment else img), text
 
@@ -163,6 +181,9 @@ def main():
                          "2026-12-01 did), in training and validation")
     ap.add_argument("--kind-weights", default="",
                     help="synthetic kind weights replacing the generator's, e.g. eu=3,us=3,uz_private=1")
+    ap.add_argument("--hand-fraction", type=float,
+                    help="share of the real plates drawn from the hand transcriptions "
+                         "(default: every real plate alike, about 0.3)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     os.makedirs(a.run, exist_ok=True)
@@ -181,6 +202,11 @@ def main():
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
     real = RealPlates(validation=False, pseudo=a.pseudo_labels, hand=not a.no_hand_text)
+    if a.hand_fraction is not None:
+        try:
+            real.set_hand_fraction(a.hand_fraction)
+        except ValueError as e:
+            sys.exit(f"--hand-fraction: {e}")
     kinds, weights = None, None
     if a.kind_weights:
         pairs = [kv.split("=") for kv in a.kind_weights.split(",")]
