@@ -3,7 +3,9 @@
 
 Writes models/plate_detector.onnx (opset 11, Identity nodes stripped so OpenCV 4.6 loads
 it) and its sidecar models/plate_detector.json (input size, stride, corner scale,
-normalisation, output layout), checks OpenCV DNN against torch on the same input
+normalisation, output layout, and the heatmap score threshold the C++ pipeline uses,
+carried over from an existing sidecar at the output path because it is chosen end to end
+on the validation scenes with the C++ reader after export), checks OpenCV DNN against torch on the same input
 (max abs diff < 1e-4) and times one OpenCV forward on one thread.
 
 Output: one tensor `out` of shape [1, 9, DET_SIZE/DET_STRIDE, DET_SIZE/DET_STRIDE]:
@@ -112,6 +114,10 @@ def main() -> None:
         "opencv_check": {"max_abs_diff": diff, "forward_ms_1thread": round(min(times), 1)},
     }
     meta_path = out_path.with_suffix(".json")
+    previous = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    meta["score_threshold"] = previous.get("score_threshold", 0.4)
+    meta["score_threshold_source"] = previous.get(
+        "score_threshold_source", "default: not yet chosen on validation scenes for this model")
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     size_mb = out_path.stat().st_size / 1e6
     print(f"wrote {out_path} ({size_mb:.2f} MB, {removed} Identity nodes removed) and {meta_path}")

@@ -39,6 +39,7 @@ DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
       throw InvalidInput("input.letterbox.anchor must be top-left");
     }
     m.pad_value = letterbox.at("pad_value").get<int>();
+    m.score_threshold = j.value("score_threshold", m.score_threshold);
     const auto& output = j.at("output");
     m.stride = output.at("stride").get<int>();
     m.corner_scale = output.at("corner_scale").get<double>();
@@ -56,7 +57,8 @@ DetectorMetadata load_detector_metadata(const std::filesystem::path& path) {
       m.input_height > 4096 || m.scale <= 0 || m.pad_value < 0 || m.pad_value > 255 ||
       m.stride < 1 || m.corner_scale <= 0 || m.size_multiple < 1 || m.size_multiple > 256 ||
       m.size_multiple % m.stride != 0 || m.input_width % m.size_multiple != 0 ||
-      m.input_height % m.size_multiple != 0) {
+      m.input_height % m.size_multiple != 0 ||
+      !(m.score_threshold > 0 && m.score_threshold < 1)) {
     throw InvalidInput(fmt::format("{}: detector metadata out of range", path.string()));
   }
   m.grid_width = m.input_width / m.stride;
@@ -81,10 +83,13 @@ OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
     throw InvalidInput(fmt::format("input_long_side {} must be 0 or a multiple of {} in [128, 2048]",
                                    options.input_long_side, meta_.size_multiple));
   }
-  if (!(options.score_threshold > 0 && options.score_threshold < 1)) {
+  if (!(options.score_threshold == 0 ||
+        (options.score_threshold > 0 && options.score_threshold < 1))) {
     throw InvalidInput(
-        fmt::format("score_threshold {} out of range (0, 1)", options.score_threshold));
+        fmt::format("score_threshold {} must be 0 (the sidecar's) or in (0, 1)",
+                    options.score_threshold));
   }
+  score_threshold_ = options.score_threshold != 0 ? options.score_threshold : meta_.score_threshold;
   if (options.max_plates < 1 || options.max_plates > 256) {
     throw InvalidInput(fmt::format("max_plates {} out of range 1..256", options.max_plates));
   }
@@ -147,7 +152,7 @@ std::vector<PlateRegion> OnnxPlateDetector::detect(const cv::Mat& bgr) const {
   const std::size_t plane = static_cast<std::size_t>(gw) * static_cast<std::size_t>(gh);
   const float* data = out.ptr<float>();
   const float* heat = data;
-  const auto threshold = static_cast<float>(options_.score_threshold);
+  const auto threshold = static_cast<float>(score_threshold_);
   std::vector<PlateRegion> regions;
   for (int i = 0; i < gh; ++i) {
     for (int j = 0; j < gw; ++j) {

@@ -38,6 +38,10 @@ struct DetectorMetadata {
   double corner_scale = 0; ///< corner offsets are in units of this many input pixels
   int grid_width = 0;      ///< output cells across at the training input (input_width / stride)
   int grid_height = 0;     ///< output cells down at the training input (input_height / stride)
+  /// Smallest heatmap peak kept as a plate when OnnxDetectorOptions::score_threshold is 0:
+  /// the sidecar's optional `score_threshold` (chosen end to end on validation scenes, its
+  /// `score_threshold_source` says how), in (0, 1); 0.4 when the sidecar has none.
+  double score_threshold = 0.4;
 };
 
 /// Reads and validates a detector sidecar. Throws IoError naming the file when it cannot be
@@ -51,10 +55,9 @@ struct OnnxDetectorOptions {
   /// ONNX model (models/plate_detector.onnx) and its sidecar JSON (models/plate_detector.json).
   std::filesystem::path model_path;
   std::filesystem::path metadata_path;
-  /// Smallest heatmap peak kept as a plate, in (0, 1); default 0.4 (on the validation split,
-  /// models/MODEL_CARD-plate_detector.md: recall 0.875 / precision 0.76 at 0.4 against
-  /// 0.880 / 0.62 at 0.3).
-  double score_threshold = 0.4;
+  /// Smallest heatmap peak kept as a plate, in (0, 1); 0 (default) = the sidecar's
+  /// DetectorMetadata::score_threshold.
+  double score_threshold = 0;
   /// Long side of the network input, pixels: the frame is scaled so that its longer side is
   /// this long, and the network runs on the scaled frame padded right and down to the next
   /// multiple of DetectorMetadata::size_multiple (a 16:9 frame at 640 runs on 640×384, not
@@ -100,6 +103,7 @@ class OnnxPlateDetector final : public PlateDetector {
  private:
   OnnxDetectorOptions options_;
   DetectorMetadata meta_;
+  double score_threshold_ = 0;  // options_.score_threshold, or the sidecar's
   int long_side_ = 0;  // options_.input_long_side, or the training size
   OnnxNet net_;
 };

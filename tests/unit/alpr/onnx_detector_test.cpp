@@ -75,6 +75,33 @@ TEST(OnnxPlateDetector, RejectsASidecarWhoseOutputShapeDoesNotMatchTheModel) {
   std::filesystem::remove(path);
 }
 
+TEST(OnnxPlateDetector, UsesTheSidecarsScoreThresholdUnlessTheOptionsSetOne) {
+  const auto scene = render_scene("01 A 123 BC", {1024, 768}, 150, 0.0, 7);
+  const auto found = detector().detect(scene.image);
+  ASSERT_FALSE(found.empty());
+  const double c = found.front().confidence;
+  ASSERT_LT(c, 1.0);
+  std::ifstream in(kMeta);
+  nlohmann::json j = nlohmann::json::parse(in);
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("rw_detector_thr_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
+  j["score_threshold"] = c + (1 - c) / 2;  // above the plate's peak
+  std::ofstream(path) << j.dump();
+  OnnxDetectorOptions o = default_options();
+  o.metadata_path = path;
+  EXPECT_DOUBLE_EQ(load_detector_metadata(path).score_threshold, c + (1 - c) / 2);
+  EXPECT_LT(best_iou(OnnxPlateDetector{o}.detect(scene.image), scene.plate), 0.5);
+  o.score_threshold = c / 2;  // the options win over the sidecar
+  EXPECT_GE(best_iou(OnnxPlateDetector{o}.detect(scene.image), scene.plate), 0.5);
+  j["score_threshold"] = 1.5;
+  std::ofstream(path) << j.dump();
+  EXPECT_THROW((void)load_detector_metadata(path), InvalidInput);
+  j.erase("score_threshold");
+  std::ofstream(path) << j.dump();
+  EXPECT_DOUBLE_EQ(load_detector_metadata(path).score_threshold, 0.4);
+  std::filesystem::remove(path);
+}
+
 TEST(OnnxPlateDetector, FindsASyntheticPlateAtSmallMediumAndLargeWidths) {
   for (const int width : {60, 150, 300}) {
     SCOPED_TRACE(width);
@@ -175,7 +202,9 @@ TEST(OnnxPlateDetector, ThrowsIoErrorNamingAMissingModel) {
 
 TEST(OnnxPlateDetector, RejectsOutOfRangeOptions) {
   OnnxDetectorOptions o = default_options();
-  o.score_threshold = 0;
+  o.score_threshold = -0.1;
+  EXPECT_THROW(OnnxPlateDetector{o}, InvalidInput);
+  o.score_threshold = 1;
   EXPECT_THROW(OnnxPlateDetector{o}, InvalidInput);
   o = default_options();
   o.max_plates = 0;
