@@ -24,7 +24,9 @@ inline constexpr const char* kEngineNames = "learned, classic";
 ///    (models/plate_recognizer.onnx); `models_dir` empty = find_models_dir(); the
 ///    recogniser's own unreadable floor (RecognizerMetadata::unreadable_below) applies
 ///    unless options.min_read_confidence is higher, and its crop_scales unless
-///    options.crop_scales differs from the default {1.0};
+///    options.crop_scales differs from the default {1.0}; formats rank with
+///    FormatOptions::calibrated_literals (the candidates come from a CTC beam search); the
+///    detector keeps heatmap peaks from its sidecar's score_threshold;
 ///  - "classic": Haar + morphology detector → perspective rectifier → Tesseract.
 /// Throws InvalidInput for an unknown engine name (valid names listed), IoError when the
 /// learned models cannot be found or loaded (the folder searched is named).

@@ -316,15 +316,25 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
     reads.push_back(read);
     add(std::move(read));
   }
+  // With calibrated literals, a correction the beam search did not propose is a review
+  // candidate only: capped at the least literal confidence and ranked after the rest.
   double least_literal = 1.0;
   for (const Candidate& read : reads) least_literal = std::min(least_literal, read.confidence);
+  auto proposed = [&reads](const std::string& text) {
+    return std::any_of(reads.begin(), reads.end(),
+                       [&](const Candidate& r) { return r.text == text; });
+  };
+  std::vector<std::string> review_only;
   for (const Candidate& read : reads) {
     if (matches_class_fixing(read.text, formats)) continue;
     for (const PlateFormat& f : formats) {
       for (const Correction& fix : correct_confusables(read.text, f)) {
         double confidence = read.confidence;
         for (int i = 0; i < fix.changes; ++i) confidence *= options.correction_penalty;
-        if (options.calibrated_literals) confidence = std::min(confidence, least_literal);
+        if (options.calibrated_literals && !proposed(fix.text)) {
+          confidence = std::min(confidence, least_literal);
+          review_only.push_back(fix.text);
+        }
         add({fix.text, confidence, first_match(fix.text, formats), true});
       }
     }
@@ -335,7 +345,9 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
   auto fixed_match = [&formats](const Candidate& c) { return is_fixed_match(c, formats); };
   auto score = [&](const Candidate& c) { return ranking_score(c, formats, options); };
   std::stable_sort(pool.begin(), pool.end(), [&](const Candidate& a, const Candidate& b) {
-    if (options.calibrated_literals && a.corrected != b.corrected) return !a.corrected;
+    const bool ra = std::find(review_only.begin(), review_only.end(), a.text) != review_only.end();
+    const bool rb = std::find(review_only.begin(), review_only.end(), b.text) != review_only.end();
+    if (ra != rb) return rb;
     const double sa = score(a), sb = score(b);
     if (sa != sb) return sa > sb;
     return fixed_match(a) && !fixed_match(b);

@@ -92,15 +92,18 @@ struct FormatOptions {
   double correction_penalty = 0.8;
   /// True when the literal candidates are the recogniser's most probable texts with
   /// calibrated probabilities (a CTC beam search: the learned engine). A confusable swap
-  /// the network found plausible is then already among them with its own probability, and a
-  /// correction that is not among them is less probable than the least probable of them:
-  /// its confidence is capped at that least confidence and it ranks after every literal
-  /// candidate, a review candidate that never outranks what the network read. Default false
-  /// (Tesseract's confidences are not probabilities of whole texts).
+  /// the network found plausible is then already among them, and a correction that is not
+  /// among them is less probable than the least probable of them: its confidence is capped
+  /// at that least confidence and it ranks after every other candidate, a review candidate
+  /// that never outranks what the network read. A correction that is among them competes
+  /// as it would without this flag (the format chooses between the network's own
+  /// readings). Default false (Tesseract's confidences are not probabilities of whole
+  /// texts).
   bool calibrated_literals = false;
 };
 
-/// The score rank_with_formats() orders candidates by: `candidate.confidence` when its
+/// The score rank_with_formats() orders candidates by (within the groups that
+/// `calibrated_literals` makes): `candidate.confidence` when its
 /// `format` tag names a class-fixing (non-hint) format of `country`, else
 /// `options.non_match_factor` times it. Comparable across candidate lists of one country
 /// (Alpr uses it to choose among the reads of one plate's crops). Throws InvalidInput for an
@@ -116,10 +119,10 @@ struct FormatOptions {
 /// 1/I/T, 2/Z, 5/S, 8/B, 6/G) are swapped only at positions where a non-hint format fixes
 /// the character class (see correct_confusables); a correction that yields a full match is
 /// added as a new candidate with `corrected = true` and its confidence multiplied by
-/// `correction_penalty` per change (and, with `calibrated_literals`, at most the least
-/// confidence among the literal candidates).
-/// Ranking (with `calibrated_literals`, every literal candidate first, then the corrections,
-/// each group by this rule): a candidate matching a class-fixing (non-hint) format moves ahead of one that
+/// `correction_penalty` per change (with `calibrated_literals`, a correction whose text is
+/// not among the literal candidates gets at most the least literal confidence).
+/// Ranking (with `calibrated_literals`, the corrections the literals do not include come
+/// last; each group by this rule): a candidate matching a class-fixing (non-hint) format moves ahead of one that
 /// does not only when its confidence is at least `non_match_factor` times the other's
 /// (hint-only matches are tagged but rank as non-matches), so a format match never hides a
 /// much more confident literal read; among equal status, higher confidence first; exact ties

@@ -10,6 +10,7 @@
 #include "alpr/formats/plate_format.hpp"
 #include "alpr/learned/ctc_recognizer.hpp"
 #include "alpr/perspective_rectifier.hpp"
+#include "codec/image_io.hpp"
 #include "support/paths.hpp"
 #include "support/plate_renderer.hpp"
 
@@ -122,6 +123,24 @@ TEST(LearnedModels, PipelineReadsAPlateTurned25DegreesAndADarkPlate) {
   plates = alpr->read(dark.image);
   ASSERT_FALSE(plates.empty());
   EXPECT_EQ(plates[0].text, "ABC1D23");
+}
+
+TEST(LearnedModels, PipelineReadsTheBundledSamplePhotosAsNamed) {
+  // README's quick start reads examples/images/ with the default options; each file is
+  // named <format>-<text>.jpg. The network reads uz-legal-10123ABC.jpg as 1O123ABC first
+  // and 10123ABC second: the format must choose among the beam's own reads.
+  const auto alpr = make_engine("learned", AlprOptions{}, kModels);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(testing::source_dir() / "examples" / "images")) {
+    const std::string stem = entry.path().stem().string();
+    const std::string truth = stem.substr(stem.rfind('-') + 1);
+    SCOPED_TRACE(stem);
+    const auto plates = alpr->read(codec::load_image(entry.path()));
+    ASSERT_EQ(plates.size(), 1u);
+    EXPECT_EQ(plates[0].text, truth);
+    ++files;
+  }
+  EXPECT_EQ(files, 4);
 }
 
 }  // namespace

@@ -338,8 +338,8 @@ TEST(PlateFormat, CorrectionPenaltyAppliesPerChangedCharacter) {
 TEST(PlateFormat, CalibratedLiteralsKeepTheNetworksReadAheadOfCorrections) {
   // A beam search's literals: the network is sure of "YG9X2G" (no format of "auto" fixes its
   // classes). Without calibrated literals the eu.ro correction "Y69XZG" (0.9994 × 0.8²,
-  // above half the literal) would win; with them it ranks after every literal, its
-  // confidence capped at the least literal one.
+  // above half the literal) would win; with them a correction the beam did not propose
+  // ranks after every literal, its confidence capped at the least literal one.
   const std::vector<Candidate> beam{{"YG9X2G", 0.9994, "", false},
                                     {"YG9X2GI", 0.0003, "", false}};
   auto ranked = rank_with_formats(beam, "auto", 10);
@@ -356,6 +356,16 @@ TEST(PlateFormat, CalibratedLiteralsKeepTheNetworksReadAheadOfCorrections) {
   EXPECT_TRUE(fix->corrected);
   EXPECT_LE(fix->confidence, 0.0003);
   for (std::size_t i = 2; i < ranked.size(); ++i) EXPECT_TRUE(ranked[i].corrected) << i;
+  // A correction the beam also proposed competes as without calibrated literals: the
+  // network put 0.05 on "10123ABC" (uz.legal); corrected from the top read it scores
+  // 0.947 × 0.8 against half of 0.947 for the read that matches no class-fixing format.
+  ranked = rank_with_formats({{"1O123ABC", 0.947, "", false}, {"10123ABC", 0.05, "", false}},
+                             "auto", 10, calibrated);
+  EXPECT_EQ(ranked[0].text, "10123ABC");
+  EXPECT_EQ(ranked[0].format, "uz.legal");
+  EXPECT_TRUE(ranked[0].corrected);
+  EXPECT_DOUBLE_EQ(ranked[0].confidence, 0.947 * 0.8);
+  EXPECT_EQ(ranked[1].text, "1O123ABC");
   // A format-matching literal still moves ahead of a non-matching one (0.45 >= 0.5 × 0.55).
   ranked = rank_with_formats({{"O1A123BC", 0.55, "", false}, {"01A123BC", 0.45, "", false}},
                              "uz", 5, calibrated);

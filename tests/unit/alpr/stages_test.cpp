@@ -160,7 +160,7 @@ TEST(AlprFacade, DoesNotReadRegionsThatAreNotPlateShaped) {
   EXPECT_DOUBLE_EQ(plates[0].corners.bounding_box().x, 300);
 }
 
-TEST(AlprFacade, ReadsThroughEachCropScaleAndKeepsTheMostConfidentRead) {
+TEST(AlprFacade, ReadsThroughEachCropScaleAndKeepsTheBestRead) {
   // A dark frame around a bright plate: the full quad's crop averages 36 (script 1), the
   // quad shrunk to 0.6 sees only the plate, 100 (script 2).
   cv::Mat img(200, 200, CV_8UC3, cv::Scalar(0, 0, 0));
