@@ -82,7 +82,8 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
     std::vector<Candidate> ranked;
     double best_score = -1;
     for (const double scale : options_.crop_scales) {
-      const Quad quad = scale == 1.0 ? region.corners : scaled_about_centroid(region.corners, scale);
+      const Quad quad =
+          scale == 1.0 ? region.corners : scaled_about_centroid(region.corners, scale);
       Recognition r = recognizer_->recognize(rectifier_->rectify(bgr, quad), options_.top_n);
       std::erase_if(r.candidates, [&](const Candidate& c) {
         const int n = static_cast<int>(c.text.size());

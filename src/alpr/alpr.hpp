@@ -45,10 +45,10 @@ struct AlprOptions {
   FormatOptions formats;
   /// Test-time augmentation of the crop: each region is read through its quad scaled about
   /// the corners' centroid by each of these factors, and the read whose best candidate after
-  /// format ranking has the highest ranking_score() is kept (a detector's quad that is a little loose takes in frame edges and
-  /// bolts that the recogniser may read as characters). Each factor in [0.5, 1.5], 1..4 of
-  /// them; default {1.0} (one read). The learned engine takes them from the recogniser's
-  /// sidecar (`crop_scales`).
+  /// format ranking has the highest ranking_score() is kept (a detector's quad that is a little
+  /// loose takes in frame edges and bolts that the recogniser may read as characters). Each factor
+  /// in [0.5, 1.5], 1..4 of them; default {1.0} (one read). The learned engine takes them from the
+  /// recogniser's sidecar (`crop_scales`).
   std::vector<double> crop_scales{1.0};
   /// Learned engine only (make_engine): long side of the detector's network input, pixels
   /// (OnnxDetectorOptions::input_long_side); 0 (default) = the model's training size (640),

@@ -116,8 +116,14 @@ def main() -> None:
     meta_path = out_path.with_suffix(".json")
     previous = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     meta["score_threshold"] = previous.get("score_threshold", 0.4)
-    meta["score_threshold_source"] = previous.get(
-        "score_threshold_source", "default: not yet chosen on validation scenes for this model")
+    source = previous.get("score_threshold_source",
+                          "default: not yet chosen on validation scenes for this model")
+    if previous and previous.get("checkpoint") != meta["checkpoint"]:
+        source = (f"carried over from the sidecar of checkpoint "
+                  f"{previous.get('checkpoint', {}).get('path')} (iteration "
+                  f"{previous.get('checkpoint', {}).get('iter')}), not re-validated for this "
+                  f"model; that model's: {source}")
+    meta["score_threshold_source"] = source
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     size_mb = out_path.stat().st_size / 1e6
     print(f"wrote {out_path} ({size_mb:.2f} MB, {removed} Identity nodes removed) and {meta_path}")

@@ -212,9 +212,9 @@ void check_option(double value, const char* name) {
 /// match when ranking: a hint-only format (US, generic EU) matches almost any text and would
 /// otherwise shield every misread from its correction.
 bool is_fixed_match(const Candidate& c, const std::vector<PlateFormat>& formats) {
-  return !c.format.empty() && std::any_of(formats.begin(), formats.end(), [&](const PlateFormat& f) {
-    return f.id == c.format && !f.hint_only;
-  });
+  return !c.format.empty() &&
+         std::any_of(formats.begin(), formats.end(),
+                     [&](const PlateFormat& f) { return f.id == c.format && !f.hint_only; });
 }
 
 double ranking_score(const Candidate& c, const std::vector<PlateFormat>& formats,

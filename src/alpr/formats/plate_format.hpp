@@ -122,9 +122,9 @@ struct FormatOptions {
 /// `correction_penalty` per change (with `calibrated_literals`, a correction whose text is
 /// not among the literal candidates gets at most the least literal confidence).
 /// Ranking (with `calibrated_literals`, the corrections the literals do not include come
-/// last; each group by this rule): a candidate matching a class-fixing (non-hint) format moves ahead of one that
-/// does not only when its confidence is at least `non_match_factor` times the other's
-/// (hint-only matches are tagged but rank as non-matches), so a format match never hides a
+/// last; each group by this rule): a candidate matching a class-fixing (non-hint) format moves
+/// ahead of one that does not only when its confidence is at least `non_match_factor` times the
+/// other's (hint-only matches are tagged but rank as non-matches), so a format match never hides a
 /// much more confident literal read; among equal status, higher confidence first; exact ties
 /// keep input order (literals, then corrections in generation order).
 /// Duplicates are merged (highest confidence kept; a literal wins a tie). Returns at most

@@ -80,8 +80,9 @@ OnnxPlateDetector::OnnxPlateDetector(const OnnxDetectorOptions& options)
   if (options.input_long_side != 0 &&
       (options.input_long_side < 128 || options.input_long_side > 2048 ||
        options.input_long_side % meta_.size_multiple != 0)) {
-    throw InvalidInput(fmt::format("input_long_side {} must be 0 or a multiple of {} in [128, 2048]",
-                                   options.input_long_side, meta_.size_multiple));
+    throw InvalidInput(
+        fmt::format("input_long_side {} must be 0 or a multiple of {} in [128, 2048]",
+                    options.input_long_side, meta_.size_multiple));
   }
   if (!(options.score_threshold == 0 ||
         (options.score_threshold > 0 && options.score_threshold < 1))) {

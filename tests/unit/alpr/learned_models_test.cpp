@@ -131,7 +131,8 @@ TEST(LearnedModels, PipelineReadsTheBundledSamplePhotosAsNamed) {
   // and 10123ABC second: the format must choose among the beam's own reads.
   const auto alpr = make_engine("learned", AlprOptions{}, kModels);
   int files = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(testing::source_dir() / "examples" / "images")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::source_dir() / "examples" / "images")) {
     const std::string stem = entry.path().stem().string();
     const std::string truth = stem.substr(stem.rfind('-') + 1);
     SCOPED_TRACE(stem);

@@ -84,7 +84,8 @@ TEST(OnnxPlateDetector, UsesTheSidecarsScoreThresholdUnlessTheOptionsSetOne) {
   std::ifstream in(kMeta);
   nlohmann::json j = nlohmann::json::parse(in);
   const auto path = std::filesystem::temp_directory_path() /
-                    ("rw_detector_thr_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
+                    ("rw_detector_thr_" +
+                     std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
   j["score_threshold"] = c + (1 - c) / 2;  // above the plate's peak
   std::ofstream(path) << j.dump();
   OnnxDetectorOptions o = default_options();
