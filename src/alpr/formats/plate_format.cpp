@@ -344,10 +344,11 @@ std::vector<Candidate> rank_with_formats(const std::vector<Candidate>& literal,
   // exactly the ranking rule, written as a score so that it is a strict weak ordering.
   auto fixed_match = [&formats](const Candidate& c) { return is_fixed_match(c, formats); };
   auto score = [&](const Candidate& c) { return ranking_score(c, formats, options); };
+  auto for_review = [&review_only](const Candidate& c) {
+    return std::find(review_only.begin(), review_only.end(), c.text) != review_only.end();
+  };
   std::stable_sort(pool.begin(), pool.end(), [&](const Candidate& a, const Candidate& b) {
-    const bool ra = std::find(review_only.begin(), review_only.end(), a.text) != review_only.end();
-    const bool rb = std::find(review_only.begin(), review_only.end(), b.text) != review_only.end();
-    if (ra != rb) return rb;
+    if (for_review(a) != for_review(b)) return for_review(b);
     const double sa = score(a), sb = score(b);
     if (sa != sb) return sa > sb;
     return fixed_match(a) && !fixed_match(b);
