@@ -44,6 +44,9 @@ Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> r
                   [](double s) { return !(s >= 0.5 && s <= 1.5); })) {
     throw InvalidInput("crop_scales: 1 to 4 factors, each in [0.5, 1.5]");
   }
+  if (!(options_.crop_stop_confidence >= 0 && options_.crop_stop_confidence <= 1)) {
+    throw InvalidInput("crop_stop_confidence out of range 0..1");
+  }
 }
 
 namespace {
@@ -95,11 +98,13 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
       std::vector<Candidate> r_ranked =
           rank_with_formats(r.candidates, options_.country, options_.top_n, options_.formats);
       const double score = ranking_score(r_ranked.front(), options_.country, options_.formats);
+      const bool sure = r_ranked.front().confidence > options_.crop_stop_confidence;
       if (score > best_score) {
         best_score = score;
         rec = std::move(r);
         ranked = std::move(r_ranked);
       }
+      if (sure) break;  // the remaining crops are not read
     }
     if (ranked.empty()) continue;  // nothing plate-like was read
     PlateResult r;

@@ -50,6 +50,11 @@ struct AlprOptions {
   /// in [0.5, 1.5], 1..4 of them; default {1.0} (one read). The learned engine takes them from the
   /// recogniser's sidecar (`crop_scales`).
   std::vector<double> crop_scales{1.0};
+  /// Early stop of the crop loop: once a crop's best candidate (after format ranking) has a
+  /// confidence above this, the remaining crop_scales are not read (the later crops mend loose
+  /// or tight quads, whose reads are rarely that sure), [0, 1]; default 1 (every crop is
+  /// read). The learned engine takes it from the recogniser's sidecar (`crop_stop_confidence`).
+  double crop_stop_confidence = 1.0;
   /// Learned engine only (make_engine): long side of the detector's network input, pixels
   /// (OnnxDetectorOptions::input_long_side); 0 (default) = the model's training size (640),
   /// else a multiple of 32 in [128, 2048]. Raise it where plates are small in large frames

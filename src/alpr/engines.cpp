@@ -48,7 +48,12 @@ std::unique_ptr<Alpr> make_learned(const AlprOptions& options, fs::path dir) {
   const RecognizerMetadata& meta = recognizer->metadata();
   AlprOptions with_floor = options;
   with_floor.min_read_confidence = std::max(options.min_read_confidence, meta.unreadable_below);
-  if (options.crop_scales == std::vector<double>{1.0}) with_floor.crop_scales = meta.crop_scales;
+  if (options.crop_scales == std::vector<double>{1.0}) {
+    with_floor.crop_scales = meta.crop_scales;
+    if (options.crop_stop_confidence == 1.0) {
+      with_floor.crop_stop_confidence = meta.crop_stop_confidence;
+    }
+  }
   with_floor.formats.calibrated_literals = true;  // candidates come from a CTC beam search
   return std::make_unique<Alpr>(
       std::make_unique<OnnxPlateDetector>(det),

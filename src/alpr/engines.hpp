@@ -23,8 +23,9 @@ inline constexpr const char* kEngineNames = "learned, classic";
 ///    (size and margin from models/plate_recognizer.json) → CtcRecognizer
 ///    (models/plate_recognizer.onnx); `models_dir` empty = find_models_dir(); the
 ///    recogniser's own unreadable floor (RecognizerMetadata::unreadable_below) applies
-///    unless options.min_read_confidence is higher, and its crop_scales unless
-///    options.crop_scales differs from the default {1.0}; formats rank with
+///    unless options.min_read_confidence is higher, and its crop_scales and
+///    crop_stop_confidence unless options.crop_scales differs from the default {1.0} (or
+///    options.crop_stop_confidence from 1, for the stop alone); formats rank with
 ///    FormatOptions::calibrated_literals (the candidates come from a CTC beam search); the
 ///    detector keeps heatmap peaks from its sidecar's score_threshold;
 ///  - "classic": Haar + morphology detector → perspective rectifier → Tesseract.

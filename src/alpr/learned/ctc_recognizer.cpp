@@ -27,6 +27,7 @@ RecognizerMetadata load_recognizer_metadata(const std::filesystem::path& path) {
     m.rectifier_margin = j.at("rectifier_margin").get<double>();
     m.unreadable_below = j.value("unreadable_below", 0.0);
     m.crop_scales = j.value("crop_scales", std::vector<double>{1.0});
+    m.crop_stop_confidence = j.value("crop_stop_confidence", 1.0);
     if (j.at("blank").get<int>() != 0) throw InvalidInput("blank must be class 0");
   } catch (const nlohmann::json::exception& e) {
     throw InvalidInput(fmt::format("{}: bad recogniser metadata: {}", path.string(), e.what()));
@@ -35,6 +36,7 @@ RecognizerMetadata load_recognizer_metadata(const std::filesystem::path& path) {
       m.alphabet.empty() || m.rectifier_margin < 0 || m.rectifier_margin > 0.5 ||
       m.unreadable_below < 0 || m.unreadable_below > 1 || m.crop_scales.empty() ||
       m.crop_scales.size() > 4 ||
+      !(m.crop_stop_confidence >= 0 && m.crop_stop_confidence <= 1) ||
       std::any_of(m.crop_scales.begin(), m.crop_scales.end(),
                   [](double s) { return !(s >= 0.5 && s <= 1.5); })) {
     throw InvalidInput(fmt::format("{}: recogniser metadata out of range", path.string()));

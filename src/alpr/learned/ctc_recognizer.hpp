@@ -28,11 +28,15 @@ struct RecognizerMetadata {
   int steps = 0;              ///< time steps per row
   double rectifier_margin = 0;  ///< margin the crops were trained with (PerspectiveRectifier)
   /// Reads less confident than this are better reported unreadable: chosen at export on the
-  /// training data's validation split (98 % of the reads kept there are correct); 0 if absent.
+  /// training data's validation split (the sidecar's `unreadable_below_source` gives the share
+  /// of kept reads that are correct there); 0 if absent.
   double unreadable_below = 0;
-  /// Quad scale factors to read each region through (AlprOptions::crop_scales), chosen at
-  /// export on the end-to-end validation scenes; {1.0} if absent.
+  /// Quad scale factors to read each region through (AlprOptions::crop_scales), chosen on the
+  /// end-to-end validation scenes; {1.0} if absent.
   std::vector<double> crop_scales{1.0};
+  /// A crop read more surely than this ends the crop loop (AlprOptions::crop_stop_confidence),
+  /// chosen on the end-to-end validation scenes; 1 (every crop is read) if absent.
+  double crop_stop_confidence = 1.0;
 };
 
 /// Reads and validates a recogniser sidecar. Throws IoError when the file cannot be read,

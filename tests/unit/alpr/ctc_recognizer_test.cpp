@@ -74,5 +74,23 @@ TEST(RecognizerMetadata, CropScalesDefaultToOneAndAreChecked) {
   EXPECT_THROW((void)load_recognizer_metadata(json), InvalidInput);
 }
 
+TEST(RecognizerMetadata, CropStopConfidenceDefaultsToOneAndIsChecked) {
+  testing::TempDir dir;
+  const auto json = dir.path() / "m.json";
+  auto write = [&](const std::string& extra) {
+    std::ofstream(json) << R"({"input": {"height": 64, "width": 192}, "alphabet": "0123456789",
+        "output": {"rows": 2, "steps": 48}, "rectifier_margin": 0.06, "blank": 0)"
+                        << extra << "}";
+  };
+  write("");
+  EXPECT_DOUBLE_EQ(load_recognizer_metadata(json).crop_stop_confidence, 1.0);
+  write(R"(, "crop_stop_confidence": 0.9)");
+  EXPECT_DOUBLE_EQ(load_recognizer_metadata(json).crop_stop_confidence, 0.9);
+  write(R"(, "crop_stop_confidence": 1.2)");
+  EXPECT_THROW((void)load_recognizer_metadata(json), InvalidInput);
+  write(R"(, "crop_stop_confidence": "high")");
+  EXPECT_THROW((void)load_recognizer_metadata(json), InvalidInput);
+}
+
 }  // namespace
 }  // namespace roadwarden::alpr

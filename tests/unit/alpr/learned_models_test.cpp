@@ -125,6 +125,29 @@ TEST(LearnedModels, PipelineReadsAPlateTurned25DegreesAndADarkPlate) {
   EXPECT_EQ(plates[0].text, "ABC1D23");
 }
 
+TEST(LearnedModels, EngineTakesTheRecognizersFloorAndCropSettingsUnlessTheOptionsSetThem) {
+  const RecognizerMetadata meta = load_recognizer_metadata(kModels / "plate_recognizer.json");
+  ASSERT_GT(meta.crop_scales.size(), 1u);
+  ASSERT_LT(meta.crop_stop_confidence, 1.0);
+  const auto from_sidecar = make_engine("learned", AlprOptions{}, kModels)->options();
+  EXPECT_DOUBLE_EQ(from_sidecar.min_read_confidence, meta.unreadable_below);
+  EXPECT_EQ(from_sidecar.crop_scales, meta.crop_scales);
+  EXPECT_DOUBLE_EQ(from_sidecar.crop_stop_confidence, meta.crop_stop_confidence);
+  EXPECT_TRUE(from_sidecar.formats.calibrated_literals);
+  AlprOptions own;
+  own.min_read_confidence = 0.99;
+  own.crop_scales = {1.0, 0.9};
+  const auto with_own = make_engine("learned", own, kModels)->options();
+  EXPECT_DOUBLE_EQ(with_own.min_read_confidence, 0.99);
+  EXPECT_EQ(with_own.crop_scales, (std::vector<double>{1.0, 0.9}));
+  EXPECT_DOUBLE_EQ(with_own.crop_stop_confidence, 1.0);  // own crops: every one is read
+  AlprOptions own_stop;
+  own_stop.crop_stop_confidence = 0.5;
+  const auto with_own_stop = make_engine("learned", own_stop, kModels)->options();
+  EXPECT_EQ(with_own_stop.crop_scales, meta.crop_scales);
+  EXPECT_DOUBLE_EQ(with_own_stop.crop_stop_confidence, 0.5);
+}
+
 TEST(LearnedModels, PipelineReadsTheBundledSamplePhotosAsNamed) {
   // README's quick start reads examples/images/ with the default options; each file is
   // named <format>-<text>.jpg. The network reads uz-legal-10123ABC.jpg as 1O123ABC first

@@ -221,6 +221,39 @@ TEST(AlprFacade, ChoosesTheCropByRankingScoreAndSkipsCropsWithoutAPlateLikeRead)
   EXPECT_EQ(plates[0].text, "01A123BC");
 }
 
+TEST(AlprFacade, StopsReadingCropsAfterOneReadMoreSurelyThanCropStopConfidence) {
+  // Same frame as above: scale 1.0 crops to script 1, scale 0.6 to script 2. Read in full,
+  // the tight crop's uz.private read (0.9) outranks the full crop's generic read
+  // (0.5 × 0.95); with the stop at 0.9 the full crop's 0.95 ends the loop first.
+  cv::Mat img(200, 200, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(70, 70, 60, 60)).setTo(cv::Scalar(100, 100, 100));
+  auto read_with = [&](double stop) {
+    AlprOptions options;
+    options.country = "uz";
+    options.crop_scales = {1.0, 0.6};
+    options.crop_stop_confidence = stop;
+    Alpr alpr(std::make_unique<FixedDetector>(
+                  std::vector<PlateRegion>{{Quad::from_box({50, 50, 100, 100}), 0.9}}),
+              std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+              std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{
+                  {}, {{"ABCD12", 0.95, "", false}}, {{"01A123BC", 0.9, "", false}}}),
+              options);
+    return alpr.read(img);
+  };
+  auto plates = read_with(1.0);  // the default: every crop is read
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "01A123BC");
+  plates = read_with(0.95);  // 0.95 is not above 0.95: the tight crop is still read
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "01A123BC");
+  plates = read_with(0.9);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "ABCD12");
+  EXPECT_DOUBLE_EQ(plates[0].confidence, 0.95);
+  EXPECT_THROW(read_with(-0.1), InvalidInput);
+  EXPECT_THROW(read_with(1.5), InvalidInput);
+}
+
 TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
   AlprOptions bad;
   bad.country = "xx";
