@@ -6,14 +6,16 @@ its predictions and OpenALPR's recorded reads (baseline-openalpr.jsonl) with the
 scorer (../shared/tools/score_alpr.py), and prints one table with the ratios.
 
 usage: bench/alpr_vs_openalpr.py [--build build] [--shared ../shared] [--models models]
-       [--engine E ...] [--no-malloc-row] [--no-every-crop-row]
+       [--engine E ...] [--no-malloc-row] [--no-every-crop-row] [--no-zoom-row]
 Default engines: learned and classic, run on the same images in this one command; the
 "vs classic" column is the speed ratio measured here (classic median ms / engine median ms).
 One more row runs the learned engine with glibc's default malloc (ROADWARDEN_MALLOC_TUNING=off,
 see src/core/malloc_tuning.hpp), the baseline of the process's malloc tuning; --no-malloc-row
 leaves it out. Another runs it reading every crop scale of each plate (the recogniser's sidecar
 copied with crop_stop_confidence 1, AlprOptions::crop_stop_confidence), the baseline of the
-crop loop's early stop; --no-every-crop-row leaves it out.
+crop loop's early stop; --no-every-crop-row leaves it out. A last one runs it without the second
+look at plates read below the floor (--zoom-input 0, AlprOptions::zoom_input), its baseline;
+--no-zoom-row leaves it out.
 OpenALPR's ms are its own recorded timings on another machine; roadwarden's are measured
 here, so the ratios against OpenALPR are indicative only.
 """
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--models", default=os.path.join(here, "..", "models"))
     ap.add_argument("--no-malloc-row", action="store_true")
     ap.add_argument("--no-every-crop-row", action="store_true")
+    ap.add_argument("--no-zoom-row", action="store_true")
     a = ap.parse_args()
     engines = a.engine or ["learned", "classic"]
     # (row name, engine, extra environment, extra arguments)
@@ -59,6 +62,9 @@ def main():
             with open(sidecar, "w") as f:
                 json.dump(meta, f)
             runs.append(("learned, every crop read", "learned", {}, ["--models", every]))
+        if not a.no_zoom_row and "learned" in engines:
+            runs.append(("learned, no second look", "learned", {},
+                         ["--models", a.models, "--zoom-input", "0"]))
         for s in a.sets.split(","):
             manifest = os.path.join(a.shared, "data", "benchmarks", s, "manifest.csv")
             base = score(scorer, manifest,
@@ -86,11 +92,14 @@ def main():
     for s, name, r, _, _ in rows:
         by_set.setdefault(s, {})[name] = r
     for s, named in by_set.items():
-        stop, every = named.get("roadwarden learned"), named.get("roadwarden learned, every crop read")
-        if stop and every and stop["ms_median"]:
-            print(f"{s}: crop loop's early stop {stop['ms_median']:.1f} ms against every crop "
-                  f"{every['ms_median']:.1f} ms: {every['ms_median'] / stop['ms_median']:.2f}x "
-                  f"as fast, read {stop['read_pct']:.1f} % against {every['read_pct']:.1f} %")
+        ours = named.get("roadwarden learned")
+        for row, what in (("every crop read", "crop loop's early stop"),
+                          ("no second look", "second look below the floor")):
+            base = named.get(f"roadwarden learned, {row}")
+            if ours and base and ours["ms_median"]:
+                print(f"{s}: {what}: {ours['ms_median']:.1f} ms against {base['ms_median']:.1f} "
+                      f"ms ({row}), {base['ms_median'] / ours['ms_median']:.2f}x as fast; read "
+                      f"{ours['read_pct']:.1f} % against {base['read_pct']:.1f} %")
 
 
 if __name__ == "__main__":

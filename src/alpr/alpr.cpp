@@ -1,6 +1,7 @@
 #include "alpr/alpr.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -9,10 +10,12 @@
 namespace roadwarden::alpr {
 
 Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> rectifier,
-           std::unique_ptr<Recognizer> recognizer, AlprOptions options)
+           std::unique_ptr<Recognizer> recognizer, AlprOptions options,
+           std::unique_ptr<PlateDetector> zoom_detector)
     : detector_(std::move(detector)),
       rectifier_(std::move(rectifier)),
       recognizer_(std::move(recognizer)),
+      zoom_detector_(std::move(zoom_detector)),
       options_(std::move(options)) {
   if (!detector_ || !rectifier_ || !recognizer_) throw InvalidInput("Alpr: a stage is null");
   (void)formats_for(options_.country);  // throws InvalidInput naming the valid countries
@@ -47,6 +50,12 @@ Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> r
   if (!(options_.crop_stop_confidence >= 0 && options_.crop_stop_confidence <= 1)) {
     throw InvalidInput("crop_stop_confidence out of range 0..1");
   }
+  if (!(options_.zoom_window >= 1.5 && options_.zoom_window <= 8)) {
+    throw InvalidInput("zoom_window out of range 1.5..8");
+  }
+  if (!(options_.zoom_min_iou > 0 && options_.zoom_min_iou <= 1)) {
+    throw InvalidInput("zoom_min_iou out of range (0, 1]");
+  }
 }
 
 namespace {
@@ -65,6 +74,61 @@ Quad scaled_about_centroid(const Quad& q, double factor) {
 
 }  // namespace
 
+Alpr::QuadRead Alpr::read_quad(const cv::Mat& bgr, const Quad& corners) const {
+  // Each crop's read is ranked with the formats; the crop whose best candidate has the
+  // highest ranking score wins (a tight crop that cut off characters reads a shorter text
+  // that often matches no format).
+  QuadRead best;
+  for (const double scale : options_.crop_scales) {
+    const Quad quad = scale == 1.0 ? corners : scaled_about_centroid(corners, scale);
+    Recognition r = recognizer_->recognize(rectifier_->rectify(bgr, quad), options_.top_n);
+    std::erase_if(r.candidates, [&](const Candidate& c) {
+      const int n = static_cast<int>(c.text.size());
+      const bool has_digit = c.text.find_first_of("0123456789") != std::string::npos;
+      return n < options_.min_characters || n > options_.max_characters ||
+             (options_.require_digit && !has_digit);
+    });
+    if (r.candidates.empty()) continue;  // nothing plate-like was read in this crop
+    std::vector<Candidate> ranked =
+        rank_with_formats(r.candidates, options_.country, options_.top_n, options_.formats);
+    const double score = ranking_score(ranked.front(), options_.country, options_.formats);
+    const bool sure = ranked.front().confidence > options_.crop_stop_confidence;
+    if (score > best.score) {
+      best.score = score;
+      best.char_confidences = std::move(r.char_confidences);
+      best.ranked = std::move(ranked);
+    }
+    if (sure) break;  // the remaining crops are not read
+  }
+  return best;
+}
+
+std::optional<Quad> Alpr::zoom(const cv::Mat& bgr, const Quad& corners) const {
+  // The window: the region's box grown about its centre to zoom_window times its width and
+  // at least zoom_window times its height (or half its width, for thin boxes), clamped to
+  // the frame.
+  const Box box = corners.bounding_box();
+  const double cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const double half_w = box.width * options_.zoom_window / 2;
+  const double half_h = std::max(box.height * options_.zoom_window, box.width / 2) / 2;
+  const int x0 = std::clamp(static_cast<int>(std::floor(cx - half_w)), 0, bgr.cols - 1);
+  const int y0 = std::clamp(static_cast<int>(std::floor(cy - half_h)), 0, bgr.rows - 1);
+  const int x1 = std::clamp(static_cast<int>(std::ceil(cx + half_w)), x0 + 1, bgr.cols);
+  const int y1 = std::clamp(static_cast<int>(std::ceil(cy + half_h)), y0 + 1, bgr.rows);
+  std::optional<Quad> found;
+  double best_iou = options_.zoom_min_iou;
+  for (const PlateRegion& r : zoom_detector_->detect(bgr(cv::Range(y0, y1), cv::Range(x0, x1)))) {
+    Quad q = r.corners;
+    for (Point& p : q.corners) p = {p.x + x0, p.y + y0};
+    const double overlap = iou(q.bounding_box(), box);
+    if (overlap >= best_iou) {
+      best_iou = overlap;
+      found = q;
+    }
+  }
+  return found;
+}
+
 std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
   if (bgr.empty() || bgr.type() != CV_8UC3) {
     throw InvalidInput("Alpr::read: expected a non-empty BGR 8-bit image");
@@ -78,40 +142,27 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
         aspect > options_.max_aspect) {
       continue;  // not plate-shaped
     }
-    // Each crop's read is ranked with the formats; the crop whose best candidate has the
-    // highest ranking score wins (a tight crop that cut off characters reads a shorter text
-    // that often matches no format).
-    Recognition rec;
-    std::vector<Candidate> ranked;
-    double best_score = -1;
-    for (const double scale : options_.crop_scales) {
-      const Quad quad =
-          scale == 1.0 ? region.corners : scaled_about_centroid(region.corners, scale);
-      Recognition r = recognizer_->recognize(rectifier_->rectify(bgr, quad), options_.top_n);
-      std::erase_if(r.candidates, [&](const Candidate& c) {
-        const int n = static_cast<int>(c.text.size());
-        const bool has_digit = c.text.find_first_of("0123456789") != std::string::npos;
-        return n < options_.min_characters || n > options_.max_characters ||
-               (options_.require_digit && !has_digit);
-      });
-      if (r.candidates.empty()) continue;  // nothing plate-like was read in this crop
-      std::vector<Candidate> r_ranked =
-          rank_with_formats(r.candidates, options_.country, options_.top_n, options_.formats);
-      const double score = ranking_score(r_ranked.front(), options_.country, options_.formats);
-      const bool sure = r_ranked.front().confidence > options_.crop_stop_confidence;
-      if (score > best_score) {
-        best_score = score;
-        rec = std::move(r);
-        ranked = std::move(r_ranked);
+    Quad corners = region.corners;
+    QuadRead best = read_quad(bgr, corners);
+    // A second look at a plate read below the floor: its quad found again at a higher
+    // resolution, in a window of the frame around it.
+    const bool below_floor =
+        !best.ranked.empty() && best.ranked.front().confidence < options_.min_read_confidence;
+    if (zoom_detector_ && below_floor) {
+      if (const std::optional<Quad> zoomed = zoom(bgr, corners)) {
+        QuadRead second = read_quad(bgr, *zoomed);
+        if (!second.ranked.empty() && second.score > best.score) {
+          best = std::move(second);
+          corners = *zoomed;
+        }
       }
-      if (sure) break;  // the remaining crops are not read
     }
-    if (ranked.empty()) continue;  // nothing plate-like was read
+    if (best.ranked.empty()) continue;  // nothing plate-like was read
     PlateResult r;
-    r.corners = region.corners;
+    r.corners = corners;
     r.detector_confidence = region.confidence;
-    r.char_confidences = rec.char_confidences;
-    r.candidates = std::move(ranked);
+    r.char_confidences = std::move(best.char_confidences);
+    r.candidates = std::move(best.ranked);
     r.confidence = r.candidates.front().confidence;
     if (r.confidence >= options_.min_read_confidence) {
       r.text = r.candidates.front().text;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,18 @@ struct AlprOptions {
   /// or tight quads, whose reads are rarely that sure), [0, 1]; default 1 (every crop is
   /// read). The learned engine takes it from the recogniser's sidecar (`crop_stop_confidence`).
   double crop_stop_confidence = 1.0;
+  /// Second look (only with a zoom detector, see Alpr::Alpr): a region whose best read is
+  /// below min_read_confidence is detected again in a window of the frame around it,
+  /// zoom_window times its box's width and at least zoom_window times its height (or half its
+  /// width), [1.5, 8]; default 2 (chosen on the validation scenes, see
+  /// models/MODEL_CARD-plate_detector.md). The zoom detector's region overlapping the first box most,
+  /// with IoU at least zoom_min_iou (default 0.3), is read like a region, and its read replaces
+  /// the first one when its ranking_score() is higher.
+  double zoom_window = 2.0;
+  double zoom_min_iou = 0.3;
+  /// Learned engine only (make_engine): long side of the zoom detector's network input,
+  /// pixels, a multiple of 32 in [128, 2048]; 0 = no second look. Default 448.
+  int zoom_input = 448;
   /// Learned engine only (make_engine): long side of the detector's network input, pixels
   /// (OnnxDetectorOptions::input_long_side); 0 (default) = the model's training size (640),
   /// else a multiple of 32 in [128, 2048]. Raise it where plates are small in large frames
@@ -67,9 +80,12 @@ struct AlprOptions {
 /// stages in roadwarden are).
 class Alpr {
  public:
-  /// Throws InvalidInput for a null stage or an out-of-range option (the option is named).
+  /// `zoom_detector` (optional) finds a plate again in a window around a region read below
+  /// the floor (AlprOptions::zoom_window); null = no second look. Throws InvalidInput for a
+  /// null stage or an out-of-range option (the option is named).
   Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> rectifier,
-       std::unique_ptr<Recognizer> recognizer, AlprOptions options = {});
+       std::unique_ptr<Recognizer> recognizer, AlprOptions options = {},
+       std::unique_ptr<PlateDetector> zoom_detector = nullptr);
 
   /// Plates read in `bgr` (BGR 8-bit H×W×3), most confident first. A frame without
   /// plates gives an empty vector. Throws InvalidInput for an empty or non-BGR image.
@@ -78,9 +94,22 @@ class Alpr {
   [[nodiscard]] const AlprOptions& options() const { return options_; }
 
  private:
+  /// One quad read through each crop scale: the best crop's ranked candidates (empty when no
+  /// crop read anything plate-like), its ranking_score() and its per-character confidences.
+  struct QuadRead {
+    std::vector<Candidate> ranked;
+    double score = -1;
+    std::vector<double> char_confidences;
+  };
+  [[nodiscard]] QuadRead read_quad(const cv::Mat& bgr, const Quad& corners) const;
+  /// The zoom detector's quad for the plate at `corners`, in frame pixels; none if it finds
+  /// no region overlapping `corners` by zoom_min_iou.
+  [[nodiscard]] std::optional<Quad> zoom(const cv::Mat& bgr, const Quad& corners) const;
+
   std::unique_ptr<PlateDetector> detector_;
   std::unique_ptr<Rectifier> rectifier_;
   std::unique_ptr<Recognizer> recognizer_;
+  std::unique_ptr<PlateDetector> zoom_detector_;
   AlprOptions options_;
 };
 

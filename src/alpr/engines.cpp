@@ -55,11 +55,21 @@ std::unique_ptr<Alpr> make_learned(const AlprOptions& options, fs::path dir) {
     }
   }
   with_floor.formats.calibrated_literals = true;  // candidates come from a CTC beam search
+  std::unique_ptr<PlateDetector> zoom;
+  if (options.zoom_input != 0) {
+    if (options.zoom_input < 128 || options.zoom_input > 2048 || options.zoom_input % 32 != 0) {
+      throw InvalidInput(fmt::format("zoom_input {} must be 0 or a multiple of 32 in [128, 2048]",
+                                     options.zoom_input));
+    }
+    OnnxDetectorOptions zoom_det = det;
+    zoom_det.input_long_side = options.zoom_input;
+    zoom = std::make_unique<OnnxPlateDetector>(zoom_det);
+  }
   return std::make_unique<Alpr>(
       std::make_unique<OnnxPlateDetector>(det),
       std::make_unique<PerspectiveRectifier>(
           RectifierOptions{meta.input_width, meta.input_height, meta.rectifier_margin}),
-      std::move(recognizer), with_floor);
+      std::move(recognizer), with_floor, std::move(zoom));
 }
 
 }  // namespace

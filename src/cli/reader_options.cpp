@@ -30,6 +30,12 @@ void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
                  "(0 = the model's 640); larger finds smaller plates, more slowly")
       ->check(CLI::Range(0, 2048))
       ->capture_default_str();
+  cmd.add_option("--zoom-input", o.alpr.zoom_input,
+                 "Learned engine: long side in pixels (a multiple of 32) of the second look at "
+                 "plates read below the floor, detected again in a window around them; 0 = no "
+                 "second look")
+      ->check(CLI::Range(0, 2048))
+      ->capture_default_str();
   cmd.add_option("--threads", o.threads, "Threads for OpenCV and Tesseract (0 = their default)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

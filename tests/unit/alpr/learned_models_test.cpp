@@ -11,6 +11,7 @@
 #include "alpr/learned/ctc_recognizer.hpp"
 #include "alpr/perspective_rectifier.hpp"
 #include "codec/image_io.hpp"
+#include "core/errors.hpp"
 #include "support/paths.hpp"
 #include "support/plate_renderer.hpp"
 
@@ -146,6 +147,14 @@ TEST(LearnedModels, EngineTakesTheRecognizersFloorAndCropSettingsUnlessTheOption
   const auto with_own_stop = make_engine("learned", own_stop, kModels)->options();
   EXPECT_EQ(with_own_stop.crop_scales, meta.crop_scales);
   EXPECT_DOUBLE_EQ(with_own_stop.crop_stop_confidence, 0.5);
+  for (const int bad_zoom : {100, 450, 4096}) {
+    AlprOptions zoom;
+    zoom.zoom_input = bad_zoom;
+    EXPECT_THROW((void)make_engine("learned", zoom, kModels), InvalidInput) << bad_zoom;
+  }
+  AlprOptions no_zoom;
+  no_zoom.zoom_input = 0;
+  EXPECT_NO_THROW((void)make_engine("learned", no_zoom, kModels));
 }
 
 TEST(LearnedModels, PipelineReadsTheBundledSamplePhotosAsNamed) {

@@ -1,3 +1,5 @@
+#include <memory>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
@@ -252,6 +254,92 @@ TEST(AlprFacade, StopsReadingCropsAfterOneReadMoreSurelyThanCropStopConfidence) 
   EXPECT_DOUBLE_EQ(plates[0].confidence, 0.95);
   EXPECT_THROW(read_with(-0.1), InvalidInput);
   EXPECT_THROW(read_with(1.5), InvalidInput);
+}
+
+// A zoom detector double: returns fixed regions in the coordinates of the window it is given,
+// and records each window's size.
+class WindowDetector final : public PlateDetector {
+ public:
+  WindowDetector(std::vector<PlateRegion> r, std::shared_ptr<std::vector<cv::Size>> windows)
+      : regions_(std::move(r)), windows_(std::move(windows)) {}
+  std::vector<PlateRegion> detect(const cv::Mat& bgr) const override {
+    windows_->push_back(bgr.size());
+    return regions_;
+  }
+
+ private:
+  std::vector<PlateRegion> regions_;
+  std::shared_ptr<std::vector<cv::Size>> windows_;
+};
+
+TEST(AlprFacade, TakesASecondLookAtAPlateReadBelowTheFloor) {
+  // A bright plate (x 200..260, y 90..110) in a dark frame; the detector's quad is loose
+  // (x 185..275, y 80..120): its crop is darker (script 1), the plate's own crop bright
+  // (script 2).
+  cv::Mat img(200, 400, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(200, 90, 60, 20)).setTo(cv::Scalar(100, 100, 100));
+  const Quad loose = Quad::from_box({185, 80, 90, 40});
+  auto read_with = [&](double loose_confidence, std::vector<PlateRegion> zoomed, bool zoom,
+                       std::shared_ptr<std::vector<cv::Size>> windows) {
+    AlprOptions options;
+    options.min_read_confidence = 0.8;
+    options.zoom_window = 2.0;
+    Alpr alpr(std::make_unique<FixedDetector>(std::vector<PlateRegion>{{loose, 0.9}}),
+              std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+              std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{
+                  {}, {{"AB123CD", loose_confidence, "", false}}, {{"XY987ZW", 0.95, "", false}}}),
+              options,
+              zoom ? std::make_unique<WindowDetector>(std::move(zoomed), windows) : nullptr);
+    return alpr.read(img);
+  };
+  // The window is the loose box grown twofold about its centre (230, 100): x 140..320, and
+  // twice its height, y 60..140. The zoom detector finds the plate at (60, 30) in it (IoU 1/3
+  // with the loose box), and a region elsewhere that does not overlap the loose box.
+  const std::vector<PlateRegion> in_window = {{Quad::from_box({0, 0, 20, 10}), 0.9},
+                                              {Quad::from_box({60, 30, 60, 20}), 0.6}};
+  auto windows = std::make_shared<std::vector<cv::Size>>();
+  auto plates = read_with(0.5, in_window, true, windows);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "XY987ZW");
+  EXPECT_DOUBLE_EQ(plates[0].confidence, 0.95);
+  EXPECT_EQ(plates[0].corners, Quad::from_box({200, 90, 60, 20}));  // frame pixels
+  EXPECT_DOUBLE_EQ(plates[0].detector_confidence, 0.9);              // the first detector's
+  ASSERT_EQ(windows->size(), 1u);
+  EXPECT_EQ(windows->front(), cv::Size(180, 80));
+  // A read above the floor gets no second look.
+  windows->clear();
+  plates = read_with(0.85, in_window, true, windows);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "AB123CD");
+  EXPECT_TRUE(windows->empty());
+  // No overlapping region in the window, or no zoom detector: the plate stays unreadable,
+  // with the first quad and its candidates kept for review.
+  for (const bool zoom : {true, false}) {
+    SCOPED_TRACE(zoom);
+    plates = read_with(0.5, {in_window[0]}, zoom, windows);
+    ASSERT_EQ(plates.size(), 1u);
+    EXPECT_EQ(plates[0].text, "");
+    EXPECT_EQ(plates[0].corners, loose);
+    ASSERT_FALSE(plates[0].candidates.empty());
+    EXPECT_EQ(plates[0].candidates[0].text, "AB123CD");
+  }
+}
+
+TEST(AlprFacade, RejectsOutOfRangeZoomOptions) {
+  auto make = [](double window, double min_iou) {
+    AlprOptions options;
+    options.zoom_window = window;
+    options.zoom_min_iou = min_iou;
+    return Alpr(std::make_unique<FixedDetector>(std::vector<PlateRegion>{}),
+                std::make_unique<PerspectiveRectifier>(),
+                std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{}),
+                options);
+  };
+  EXPECT_NO_THROW(make(2.0, 0.3));
+  EXPECT_THROW(make(1.0, 0.3), InvalidInput);
+  EXPECT_THROW(make(9.0, 0.3), InvalidInput);
+  EXPECT_THROW(make(2.0, 0.0), InvalidInput);
+  EXPECT_THROW(make(2.0, 1.5), InvalidInput);
 }
 
 TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
