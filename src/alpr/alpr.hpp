@@ -57,12 +57,13 @@ struct AlprOptions {
   /// read). The learned engine takes it from the recogniser's sidecar (`crop_stop_confidence`).
   double crop_stop_confidence = 1.0;
   /// Second look (only with a zoom detector, see Alpr::Alpr): a region whose best read is
-  /// below min_read_confidence is detected again in a window of the frame around it,
-  /// zoom_window times its box's width and at least zoom_window times its height (or half its
-  /// width), [1.5, 8]; default 2 (chosen on the validation scenes, see
-  /// models/MODEL_CARD-plate_detector.md). The zoom detector's region overlapping the first box most,
-  /// with IoU at least zoom_min_iou (default 0.3), is read like a region, and its read replaces
-  /// the first one when its ranking_score() is higher.
+  /// below min_read_confidence is detected again in a window of the frame about its box's
+  /// centre, zoom_window times the box's width wide and zoom_window times its height or half
+  /// its width (whichever is more) tall, clamped to the frame; [1.5, 8], default 2 (chosen
+  /// on the validation scenes, models/MODEL_CARD-plate_recognizer.md). The zoom detector's
+  /// region overlapping the first box most, with IoU at least zoom_min_iou ((0, 1], default
+  /// 0.3), is read like a region, and its read replaces the first one when its
+  /// ranking_score() is higher. Regions with no plate-like read get no second look.
   double zoom_window = 2.0;
   double zoom_min_iou = 0.3;
   /// Learned engine only (make_engine): long side of the zoom detector's network input,
