@@ -53,6 +53,9 @@ Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> r
   if (!(options_.zoom_window >= 1.5 && options_.zoom_window <= 8)) {
     throw InvalidInput("zoom_window out of range 1.5..8");
   }
+  if (!(options_.zoom_max_confidence >= 0 && options_.zoom_max_confidence <= 1)) {
+    throw InvalidInput("zoom_max_confidence out of range 0..1");
+  }
   if (!(options_.zoom_min_iou > 0 && options_.zoom_min_iou <= 1)) {
     throw InvalidInput("zoom_min_iou out of range (0, 1]");
   }
@@ -144,11 +147,10 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
     }
     Quad corners = region.corners;
     QuadRead best = read_quad(bgr, corners);
-    // A second look at a plate read below the floor: its quad found again at a higher
-    // resolution, in a window of the frame around it.
-    const bool below_floor =
-        !best.ranked.empty() && best.ranked.front().confidence < options_.min_read_confidence;
-    if (zoom_detector_ && below_floor) {
+    // A second look at a plate read less surely than zoom_max_confidence: its quad found again
+    // at a higher resolution, in a window of the frame around it.
+    if (zoom_detector_ && !best.ranked.empty() &&
+        best.ranked.front().confidence <= options_.zoom_max_confidence) {
       if (const std::optional<Quad> zoomed = zoom(bgr, corners)) {
         QuadRead second = read_quad(bgr, *zoomed);
         if (!second.ranked.empty() && second.score > best.score) {

@@ -56,14 +56,17 @@ struct AlprOptions {
   /// or tight quads, whose reads are rarely that sure), [0, 1]; default 1 (every crop is
   /// read). The learned engine takes it from the recogniser's sidecar (`crop_stop_confidence`).
   double crop_stop_confidence = 1.0;
-  /// Second look (only with a zoom detector, see Alpr::Alpr): a region whose best read is
-  /// below min_read_confidence is detected again in a window of the frame about its box's
-  /// centre, zoom_window times the box's width wide and zoom_window times its height or half
-  /// its width (whichever is more) tall, clamped to the frame; [1.5, 8], default 2 (chosen
-  /// on the validation scenes, models/MODEL_CARD-plate_recognizer.md). The zoom detector's
-  /// region overlapping the first box most, with IoU at least zoom_min_iou ((0, 1], default
-  /// 0.3), is read like a region, and its read replaces the first one when its
-  /// ranking_score() is higher. Regions with no plate-like read get no second look.
+  /// Second look (only with a zoom detector, see Alpr::Alpr): a region whose best read has a
+  /// confidence of at most zoom_max_confidence ([0, 1]; default 0.99, for the shipped
+  /// recogniser's confidences; 1 = every plate-like read) is detected again in a window of
+  /// the frame about its box's centre, zoom_window times the box's width wide and
+  /// zoom_window times its height or half its width (whichever is more) tall, clamped to the
+  /// frame; [1.5, 8], default 2. The zoom detector's region overlapping
+  /// the first box most, with IoU at least zoom_min_iou ((0, 1], default 0.3), is read like a
+  /// region, and its read replaces the first one when its ranking_score() is higher. Regions
+  /// with no plate-like read get no second look. Defaults chosen on the validation scenes
+  /// (models/MODEL_CARD-plate_recognizer.md).
+  double zoom_max_confidence = 0.99;
   double zoom_window = 2.0;
   double zoom_min_iou = 0.3;
   /// Learned engine only (make_engine): long side of the zoom detector's network input,
@@ -81,8 +84,8 @@ struct AlprOptions {
 /// stages in roadwarden are).
 class Alpr {
  public:
-  /// `zoom_detector` (optional) finds a plate again in a window around a region read below
-  /// the floor (AlprOptions::zoom_window); null = no second look. Throws InvalidInput for a
+  /// `zoom_detector` (optional) finds a plate again in a window around a region read less
+  /// surely than AlprOptions::zoom_max_confidence; null = no second look. Throws InvalidInput for a
   /// null stage or an out-of-range option (the option is named).
   Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> rectifier,
        std::unique_ptr<Recognizer> recognizer, AlprOptions options = {},

@@ -31,9 +31,9 @@ void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
       ->check(CLI::Range(0, 2048))
       ->capture_default_str();
   cmd.add_option("--zoom-input", o.alpr.zoom_input,
-                 "Learned engine: long side in pixels (a multiple of 32) of the second look at "
-                 "plates read below the floor, detected again in a window around them; 0 = no "
-                 "second look")
+                 "Learned engine: long side in pixels (a multiple of 32) of the second look: "
+                 "a plate read with confidence up to 0.99 is detected again in a window around "
+                 "it and read again, the better read kept; 0 = no second look")
       ->check(CLI::Range(0, 2048))
       ->capture_default_str();
   cmd.add_option("--threads", o.threads, "Threads for OpenCV and Tesseract (0 = their default)")

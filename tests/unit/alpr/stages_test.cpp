@@ -272,7 +272,7 @@ class WindowDetector final : public PlateDetector {
   std::shared_ptr<std::vector<cv::Size>> windows_;
 };
 
-TEST(AlprFacade, TakesASecondLookAtAPlateReadBelowTheFloor) {
+TEST(AlprFacade, TakesASecondLookAtAPlateReadLessSurelyThanZoomMaxConfidence) {
   // A bright plate (x 200..260, y 90..110) in a dark frame; the detector's quad is loose
   // (x 185..275, y 80..120): its crop is darker (script 1), the plate's own crop bright
   // (script 2).
@@ -280,10 +280,12 @@ TEST(AlprFacade, TakesASecondLookAtAPlateReadBelowTheFloor) {
   img(cv::Rect(200, 90, 60, 20)).setTo(cv::Scalar(100, 100, 100));
   const Quad loose = Quad::from_box({185, 80, 90, 40});
   auto read_with = [&](double loose_confidence, std::vector<PlateRegion> zoomed, bool zoom,
-                       std::shared_ptr<std::vector<cv::Size>> windows) {
+                       std::shared_ptr<std::vector<cv::Size>> windows,
+                       double zoom_max_confidence = 1.0) {
     AlprOptions options;
     options.min_read_confidence = 0.8;
     options.zoom_window = 2.0;
+    options.zoom_max_confidence = zoom_max_confidence;
     Alpr alpr(std::make_unique<FixedDetector>(std::vector<PlateRegion>{{loose, 0.9}}),
               std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
               std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{
@@ -306,9 +308,22 @@ TEST(AlprFacade, TakesASecondLookAtAPlateReadBelowTheFloor) {
   EXPECT_DOUBLE_EQ(plates[0].detector_confidence, 0.9);              // the first detector's
   ASSERT_EQ(windows->size(), 1u);
   EXPECT_EQ(windows->front(), cv::Size(180, 80));
-  // A read above the floor gets no second look.
+  // A read above the floor gets a second look too, and the better read wins ...
   windows->clear();
   plates = read_with(0.85, in_window, true, windows);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "XY987ZW");
+  EXPECT_EQ(windows->size(), 1u);
+  // ... also when it is the first one.
+  windows->clear();
+  plates = read_with(0.97, in_window, true, windows);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "AB123CD");
+  EXPECT_EQ(plates[0].corners, loose);
+  EXPECT_EQ(windows->size(), 1u);
+  // A read more sure than zoom_max_confidence gets none.
+  windows->clear();
+  plates = read_with(0.85, in_window, true, windows, 0.8);
   ASSERT_EQ(plates.size(), 1u);
   EXPECT_EQ(plates[0].text, "AB123CD");
   EXPECT_TRUE(windows->empty());
@@ -326,10 +341,11 @@ TEST(AlprFacade, TakesASecondLookAtAPlateReadBelowTheFloor) {
 }
 
 TEST(AlprFacade, RejectsOutOfRangeZoomOptions) {
-  auto make = [](double window, double min_iou) {
+  auto make = [](double window, double min_iou, double max_confidence = 1.0) {
     AlprOptions options;
     options.zoom_window = window;
     options.zoom_min_iou = min_iou;
+    options.zoom_max_confidence = max_confidence;
     return Alpr(std::make_unique<FixedDetector>(std::vector<PlateRegion>{}),
                 std::make_unique<PerspectiveRectifier>(),
                 std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{}),
@@ -340,6 +356,8 @@ TEST(AlprFacade, RejectsOutOfRangeZoomOptions) {
   EXPECT_THROW(make(9.0, 0.3), InvalidInput);
   EXPECT_THROW(make(2.0, 0.0), InvalidInput);
   EXPECT_THROW(make(2.0, 1.5), InvalidInput);
+  EXPECT_THROW(make(2.0, 0.3, -0.1), InvalidInput);
+  EXPECT_THROW(make(2.0, 0.3, 1.1), InvalidInput);
 }
 
 TEST(AlprFacade, RejectsUnknownCountryAndBadImage) {
