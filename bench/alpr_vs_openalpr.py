@@ -94,7 +94,7 @@ def main():
     for s, named in by_set.items():
         ours = named.get("roadwarden learned")
         for row, what in (("every crop read", "crop loop's early stop"),
-                          ("no second look", "second look below the floor")):
+                          ("no second look", "second look")):
             base = named.get(f"roadwarden learned, {row}")
             if ours and base and ours["ms_median"]:
                 print(f"{s}: {what}: {ours['ms_median']:.1f} ms against {base['ms_median']:.1f} "
