@@ -14,7 +14,8 @@ see src/core/malloc_tuning.hpp), the baseline of the process's malloc tuning; --
 leaves it out. Another runs it reading every crop scale of each plate (the recogniser's sidecar
 copied with crop_stop_confidence 1, AlprOptions::crop_stop_confidence), the baseline of the
 crop loop's early stop; --no-every-crop-row leaves it out. A last one runs it without the second
-look at plates read below the floor (--zoom-input 0, AlprOptions::zoom_input), its baseline;
+look at plates read with confidence up to 0.99 (--zoom-input 0, AlprOptions::zoom_input), its
+baseline;
 --no-zoom-row leaves it out.
 OpenALPR's ms are its own recorded timings on another machine; roadwarden's are measured
 here, so the ratios against OpenALPR are indicative only.

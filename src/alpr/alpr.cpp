@@ -114,22 +114,37 @@ std::optional<Quad> Alpr::zoom(const cv::Mat& bgr, const Quad& corners) const {
   const double cx = box.x + box.width / 2, cy = box.y + box.height / 2;
   const double half_w = box.width * options_.zoom_window / 2;
   const double half_h = std::max(box.height * options_.zoom_window, box.width / 2) / 2;
-  const int x0 = std::clamp(static_cast<int>(std::floor(cx - half_w)), 0, bgr.cols - 1);
-  const int y0 = std::clamp(static_cast<int>(std::floor(cy - half_h)), 0, bgr.rows - 1);
-  const int x1 = std::clamp(static_cast<int>(std::ceil(cx + half_w)), x0 + 1, bgr.cols);
-  const int y1 = std::clamp(static_cast<int>(std::ceil(cy + half_h)), y0 + 1, bgr.rows);
+  // Clamped as doubles first: a wild quad must not overflow the int conversion.
+  const auto to_col = [&](double v) {
+    return static_cast<int>(std::clamp(v, 0.0, static_cast<double>(bgr.cols)));
+  };
+  const auto to_row = [&](double v) {
+    return static_cast<int>(std::clamp(v, 0.0, static_cast<double>(bgr.rows)));
+  };
+  const int x0 = std::min(to_col(std::floor(cx - half_w)), bgr.cols - 1);
+  const int y0 = std::min(to_row(std::floor(cy - half_h)), bgr.rows - 1);
+  const int x1 = std::max(to_col(std::ceil(cx + half_w)), x0 + 1);
+  const int y1 = std::max(to_row(std::ceil(cy + half_h)), y0 + 1);
   std::optional<Quad> found;
   double best_iou = options_.zoom_min_iou;
-  for (const PlateRegion& r : zoom_detector_->detect(bgr(cv::Range(y0, y1), cv::Range(x0, x1)))) {
-    Quad q = r.corners;
-    for (Point& p : q.corners) p = {p.x + x0, p.y + y0};
-    const double overlap = iou(q.bounding_box(), box);
-    if (overlap >= best_iou) {
+  for (PlateRegion r : zoom_detector_->detect(bgr(cv::Range(y0, y1), cv::Range(x0, x1)))) {
+    for (Point& p : r.corners.corners) p = {p.x + x0, p.y + y0};
+    if (!plate_shaped(r)) continue;  // the same gates as a first region
+    const double overlap = iou(r.corners.bounding_box(), box);
+    if (found ? overlap > best_iou : overlap >= best_iou) {  // ties: the more confident
       best_iou = overlap;
-      found = q;
+      found = r.corners;
     }
   }
   return found;
+}
+
+bool Alpr::plate_shaped(const PlateRegion& region) const {
+  const double height = region.corners.height();
+  const double aspect = height > 0 ? region.corners.width() / height : 0.0;
+  return region.confidence >= options_.min_detector_confidence &&
+         height >= options_.min_plate_height && aspect >= options_.min_aspect &&
+         aspect <= options_.max_aspect;
 }
 
 std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
@@ -138,17 +153,12 @@ std::vector<PlateResult> Alpr::read(const cv::Mat& bgr) const {
   }
   std::vector<PlateResult> results;
   for (const PlateRegion& region : detector_->detect(bgr)) {
-    if (region.confidence < options_.min_detector_confidence) continue;
-    const double height = region.corners.height();
-    const double aspect = height > 0 ? region.corners.width() / height : 0.0;
-    if (height < options_.min_plate_height || aspect < options_.min_aspect ||
-        aspect > options_.max_aspect) {
-      continue;  // not plate-shaped
-    }
+    if (!plate_shaped(region)) continue;
     Quad corners = region.corners;
     QuadRead best = read_quad(bgr, corners);
     // A second look at a plate read less surely than zoom_max_confidence: its quad found again
-    // at a higher resolution, in a window of the frame around it.
+    // in a window of the frame around it (for small plates at a higher resolution than the
+    // first pass's).
     if (zoom_detector_ && !best.ranked.empty() &&
         best.ranked.front().confidence <= options_.zoom_max_confidence) {
       if (const std::optional<Quad> zoomed = zoom(bgr, corners)) {

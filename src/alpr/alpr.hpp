@@ -63,7 +63,8 @@ struct AlprOptions {
   /// zoom_window times its height or half its width (whichever is more) tall, clamped to the
   /// frame; [1.5, 8], default 2. The zoom detector's region overlapping
   /// the first box most, with IoU at least zoom_min_iou ((0, 1], default 0.3), is read like a
-  /// region, and its read replaces the first one when its ranking_score() is higher. Regions
+  /// region, and its read replaces the first one when its ranking_score() is higher (the
+  /// result then reports that quad, and the first detection's detector_confidence). Regions
   /// with no plate-like read get no second look. Defaults chosen on the validation scenes
   /// (models/MODEL_CARD-plate_recognizer.md).
   double zoom_max_confidence = 0.99;
@@ -106,8 +107,10 @@ class Alpr {
     std::vector<double> char_confidences;
   };
   [[nodiscard]] QuadRead read_quad(const cv::Mat& bgr, const Quad& corners) const;
+  /// The detector-confidence and geometry gates a region must pass to be read.
+  [[nodiscard]] bool plate_shaped(const PlateRegion& region) const;
   /// The zoom detector's quad for the plate at `corners`, in frame pixels; none if it finds
-  /// no region overlapping `corners` by zoom_min_iou.
+  /// no plate-shaped region overlapping `corners` by zoom_min_iou.
   [[nodiscard]] std::optional<Quad> zoom(const cv::Mat& bgr, const Quad& corners) const;
 
   std::unique_ptr<PlateDetector> detector_;

@@ -66,6 +66,10 @@ void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
       (c.alpr.detector_input < 128 || c.alpr.detector_input % 32 != 0))
     t.fail("detector_input", fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}",
                                          c.alpr.detector_input));
+  t.integer("zoom_input", c.alpr.zoom_input, 0, 2048);
+  if (c.alpr.zoom_input != 0 && (c.alpr.zoom_input < 128 || c.alpr.zoom_input % 32 != 0))
+    t.fail("zoom_input", fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}",
+                                     c.alpr.zoom_input));
   t.boolean("require_digit", c.alpr.require_digit);
   t.integer("threads", c.threads, 1, 64);
   t.reject_unknown();

@@ -281,8 +281,9 @@ TEST(AlprFacade, TakesASecondLookAtAPlateReadLessSurelyThanZoomMaxConfidence) {
   const Quad loose = Quad::from_box({185, 80, 90, 40});
   auto read_with = [&](double loose_confidence, std::vector<PlateRegion> zoomed, bool zoom,
                        std::shared_ptr<std::vector<cv::Size>> windows,
-                       double zoom_max_confidence = 1.0) {
+                       double zoom_max_confidence = 1.0, double zoom_min_iou = 0.3) {
     AlprOptions options;
+    options.zoom_min_iou = zoom_min_iou;
     options.min_read_confidence = 0.8;
     options.zoom_window = 2.0;
     options.zoom_max_confidence = zoom_max_confidence;
@@ -327,11 +328,14 @@ TEST(AlprFacade, TakesASecondLookAtAPlateReadLessSurelyThanZoomMaxConfidence) {
   ASSERT_EQ(plates.size(), 1u);
   EXPECT_EQ(plates[0].text, "AB123CD");
   EXPECT_TRUE(windows->empty());
-  // No overlapping region in the window, or no zoom detector: the plate stays unreadable,
-  // with the first quad and its candidates kept for review.
+  // No overlapping plate-shaped region in the window (a 60 × 5 px strip of the bright plate
+  // overlaps by IoU 1/12, enough for a zoom_min_iou of 0.05, but is too thin to be a plate),
+  // or no zoom detector: the plate stays unreadable, with the first quad and its candidates
+  // kept for review.
+  const std::vector<PlateRegion> strip = {in_window[0], {Quad::from_box({60, 35, 60, 5}), 0.9}};
   for (const bool zoom : {true, false}) {
     SCOPED_TRACE(zoom);
-    plates = read_with(0.5, {in_window[0]}, zoom, windows);
+    plates = read_with(0.5, strip, zoom, windows, 1.0, 0.05);
     ASSERT_EQ(plates.size(), 1u);
     EXPECT_EQ(plates[0].text, "");
     EXPECT_EQ(plates[0].corners, loose);

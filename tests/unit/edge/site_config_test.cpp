@@ -181,6 +181,17 @@ TEST_F(SiteConfigTest, DetectorInputIsZeroByDefaultAndAMultipleOf32) {
               HasSubstr("reader.detector_input"));
 }
 
+TEST_F(SiteConfigTest, ZoomInputIs448ByDefaultZeroTurnsItOffAndAMultipleOf32) {
+  EXPECT_EQ(load_site_config(write(kMinimal)).alpr.zoom_input, 448);
+  EXPECT_EQ(load_site_config(write(std::string(kMinimal) + "[reader]\nzoom_input = 0\n"))
+                .alpr.zoom_input,
+            0);
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\nzoom_input = 450\n"),
+              HasSubstr("reader.zoom_input: must be 0 or a multiple of 32 in 128..2048"));
+  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\nzoom_input = 4096\n"),
+              HasSubstr("reader.zoom_input"));
+}
+
 TEST_F(SiteConfigTest, FolderCamerasReadEverySnapshotWithoutTracking) {
   const SiteConfig c = load_site_config(write(R"(
 [site]
