@@ -1,6 +1,8 @@
 #include "alpr/learned/ctc_recognizer.hpp"
 
+#include <filesystem>
 #include <fstream>
+#include <string>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -56,14 +58,18 @@ TEST(CtcRecognizer, RejectsMissingModelAndBadMetadata) {
   EXPECT_THROW(CtcRecognizer({dir.path() / "none.onnx", json, 16}), InvalidInput);
 }
 
+/// Writes a valid recogniser sidecar at `json` with `extra` (", \"key\": value" pairs)
+/// appended to its fields.
+void write_minimal_metadata(const std::filesystem::path& json, const std::string& extra) {
+  std::ofstream(json) << R"({"input": {"height": 64, "width": 192}, "alphabet": "0123456789",
+      "output": {"rows": 2, "steps": 48}, "rectifier_margin": 0.06, "blank": 0)"
+                      << extra << "}";
+}
+
 TEST(RecognizerMetadata, CropScalesDefaultToOneAndAreChecked) {
   testing::TempDir dir;
   const auto json = dir.path() / "m.json";
-  auto write = [&](const std::string& extra) {
-    std::ofstream(json) << R"({"input": {"height": 64, "width": 192}, "alphabet": "0123456789",
-        "output": {"rows": 2, "steps": 48}, "rectifier_margin": 0.06, "blank": 0)"
-                        << extra << "}";
-  };
+  auto write = [&](const std::string& extra) { write_minimal_metadata(json, extra); };
   write("");
   EXPECT_EQ(load_recognizer_metadata(json).crop_scales, std::vector<double>{1.0});
   write(R"(, "crop_scales": [1.0, 0.92, 0.85])");
@@ -77,11 +83,7 @@ TEST(RecognizerMetadata, CropScalesDefaultToOneAndAreChecked) {
 TEST(RecognizerMetadata, CropStopConfidenceDefaultsToOneAndIsChecked) {
   testing::TempDir dir;
   const auto json = dir.path() / "m.json";
-  auto write = [&](const std::string& extra) {
-    std::ofstream(json) << R"({"input": {"height": 64, "width": 192}, "alphabet": "0123456789",
-        "output": {"rows": 2, "steps": 48}, "rectifier_margin": 0.06, "blank": 0)"
-                        << extra << "}";
-  };
+  auto write = [&](const std::string& extra) { write_minimal_metadata(json, extra); };
   write("");
   EXPECT_DOUBLE_EQ(load_recognizer_metadata(json).crop_stop_confidence, 1.0);
   write(R"(, "crop_stop_confidence": 0.9)");
