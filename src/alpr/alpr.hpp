@@ -97,6 +97,9 @@ class Alpr {
   [[nodiscard]] std::vector<PlateResult> read(const cv::Mat& bgr) const;
 
   [[nodiscard]] const AlprOptions& options() const { return options_; }
+  /// Whether plates read at most zoom_max_confidence surely get a second look (a zoom
+  /// detector was given).
+  [[nodiscard]] bool takes_second_look() const { return zoom_detector_ != nullptr; }
 
  private:
   /// One quad read through each crop scale: the best crop's ranked candidates (empty when no

@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <exception>
 #include <string>
 
 #include <opencv2/core.hpp>
@@ -7,6 +8,26 @@
 #include "cli/commands.hpp"
 
 namespace roadwarden::cli {
+
+namespace {
+
+/// A network input's long side, pixels: 0 (the default of the option) or a multiple of 32 in
+/// [128, 2048], as OnnxDetectorOptions::input_long_side takes it; checked here so that a bad
+/// flag gets CLI11's usage error naming it.
+const CLI::Validator kInputSide(
+    [](std::string& value) -> std::string {
+      int side = -1;
+      try {
+        side = std::stoi(value);
+      } catch (const std::exception&) {
+        return "not a whole number: " + value;
+      }
+      if (side == 0 || (side >= 128 && side <= 2048 && side % 32 == 0)) return {};
+      return "must be 0 or a multiple of 32 in 128..2048, got " + value;
+    },
+    "0 or a multiple of 32 in 128..2048");
+
+}  // namespace
 
 void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
   cmd.add_option("--engine", o.engine, "Reader pipeline")
@@ -27,14 +48,14 @@ void add_reader_options(CLI::App& cmd, ReaderOptions& o) {
       ->capture_default_str();
   cmd.add_option("--detector-input", o.alpr.detector_input,
                  "Learned engine: long side of the detector input in pixels, a multiple of 32 "
-                 "(0 = the model's 640); larger finds smaller plates, more slowly")
-      ->check(CLI::Range(0, 2048))
+                 "in 128..2048 (0 = the model's 640); larger finds smaller plates, more slowly")
+      ->check(kInputSide)
       ->capture_default_str();
   cmd.add_option("--zoom-input", o.alpr.zoom_input,
-                 "Learned engine: long side in pixels (a multiple of 32) of the second look: "
-                 "a plate read with confidence up to 0.99 is detected again in a window around "
-                 "it and read again, the better read kept; 0 = no second look")
-      ->check(CLI::Range(0, 2048))
+                 "Learned engine: long side in pixels (a multiple of 32 in 128..2048) of the "
+                 "second look: a plate read with confidence up to 0.99 is detected again in a "
+                 "window around it and read again, the better read kept; 0 = no second look")
+      ->check(kInputSide)
       ->capture_default_str();
   cmd.add_option("--threads", o.threads, "Threads for OpenCV and Tesseract (0 = their default)")
       ->check(CLI::Range(0, 256))

@@ -174,5 +174,18 @@ TEST(ReadCommand, RejectsUnknownCountryWithTheValidValues) {
   EXPECT_THAT(r.err, HasSubstr("uz"));
 }
 
+TEST(ReadCommand, RejectsNetworkInputSidesThatAreNotAMultipleOf32NamingTheFlag) {
+  for (const char* flag : {"--zoom-input", "--detector-input"}) {
+    for (const char* side : {"450", "96", "4096", "-32", "big"}) {
+      SCOPED_TRACE(std::string(flag) + " " + side);
+      const auto r = run_cli({"read", flag, side, "a.jpg"});
+      EXPECT_NE(r.status, 0);
+      EXPECT_THAT(r.err, HasSubstr(flag));
+    }
+  }
+  const auto r = run_cli({"read", "--zoom-input", "450", "a.jpg"});
+  EXPECT_THAT(r.err, HasSubstr("must be 0 or a multiple of 32 in 128..2048, got 450"));
+}
+
 }  // namespace
 }  // namespace roadwarden

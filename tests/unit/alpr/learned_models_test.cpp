@@ -147,14 +147,19 @@ TEST(LearnedModels, EngineTakesTheRecognizersFloorAndCropSettingsUnlessTheOption
   const auto with_own_stop = make_engine("learned", own_stop, kModels)->options();
   EXPECT_EQ(with_own_stop.crop_scales, meta.crop_scales);
   EXPECT_DOUBLE_EQ(with_own_stop.crop_stop_confidence, 0.5);
+}
+
+TEST(LearnedModels, EngineTakesASecondLookUnlessZoomInputIsZeroAndRejectsBadSides) {
+  EXPECT_TRUE(make_engine("learned", AlprOptions{}, kModels)->takes_second_look());
+  AlprOptions no_zoom;
+  no_zoom.zoom_input = 0;
+  EXPECT_FALSE(make_engine("learned", no_zoom, kModels)->takes_second_look());
+  EXPECT_FALSE(make_engine("classic", AlprOptions{}, kModels)->takes_second_look());
   for (const int bad_zoom : {100, 450, 4096}) {
     AlprOptions zoom;
     zoom.zoom_input = bad_zoom;
     EXPECT_THROW((void)make_engine("learned", zoom, kModels), InvalidInput) << bad_zoom;
   }
-  AlprOptions no_zoom;
-  no_zoom.zoom_input = 0;
-  EXPECT_NO_THROW((void)make_engine("learned", no_zoom, kModels));
 }
 
 TEST(LearnedModels, PipelineReadsTheBundledSamplePhotosAsNamed) {

@@ -344,6 +344,50 @@ TEST(AlprFacade, TakesASecondLookAtAPlateReadLessSurelyThanZoomMaxConfidence) {
   }
 }
 
+TEST(AlprFacade, ClampsTheSecondLooksWindowToTheFrameAndGatesItsRegionsLikeFirstOnes) {
+  // A bright plate in the frame's top-left corner (x 0..60, y 0..20); the detector's loose
+  // quad (x -15..75, y -10..30) reaches out of the frame. Its crop is darker (script 1), the
+  // plate's own crop bright (script 2).
+  cv::Mat img(200, 400, CV_8UC3, cv::Scalar(0, 0, 0));
+  img(cv::Rect(0, 0, 60, 20)).setTo(cv::Scalar(100, 100, 100));
+  const Quad loose = Quad::from_box({-15, -10, 90, 40});
+  auto windows = std::make_shared<std::vector<cv::Size>>();
+  auto read_with = [&](double first_confidence, double zoom_max_confidence,
+                       double zoomed_detector_confidence) {
+    AlprOptions options;
+    options.min_read_confidence = 0.8;
+    options.min_detector_confidence = 0.5;
+    options.zoom_max_confidence = zoom_max_confidence;
+    const std::vector<PlateRegion> zoomed = {
+        {Quad::from_box({0, 0, 60, 20}), zoomed_detector_confidence}};
+    Alpr alpr(std::make_unique<FixedDetector>(std::vector<PlateRegion>{{loose, 0.9}}),
+              std::make_unique<PerspectiveRectifier>(RectifierOptions{100, 20, 0.0}),
+              std::make_unique<ScriptedRecognizer>(std::vector<std::vector<Candidate>>{
+                  {}, {{"AB123CD", first_confidence, "", false}}, {{"XY987ZW", 0.95, "", false}}}),
+              options, std::make_unique<WindowDetector>(zoomed, windows));
+    return alpr.read(img);
+  };
+  // The window about the box's centre (30, 10), 180 × 80, is cut to the frame: x 0..120,
+  // y 0..50; the region found in it is in frame pixels as it is (the window starts at 0, 0).
+  auto plates = read_with(0.5, 1.0, 0.6);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "XY987ZW");
+  EXPECT_EQ(plates[0].corners, Quad::from_box({0, 0, 60, 20}));
+  ASSERT_EQ(windows->size(), 1u);
+  EXPECT_EQ(windows->front(), cv::Size(120, 50));
+  // A zoomed region below min_detector_confidence is not read, as a first one would not be.
+  plates = read_with(0.5, 1.0, 0.4);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "");
+  EXPECT_EQ(plates[0].corners, loose);
+  // A read exactly as sure as zoom_max_confidence still gets the second look.
+  windows->clear();
+  plates = read_with(0.85, 0.85, 0.6);
+  ASSERT_EQ(plates.size(), 1u);
+  EXPECT_EQ(plates[0].text, "XY987ZW");
+  EXPECT_EQ(windows->size(), 1u);
+}
+
 TEST(AlprFacade, RejectsOutOfRangeZoomOptions) {
   auto make = [](double window, double min_iou, double max_confidence = 1.0) {
     AlprOptions options;
