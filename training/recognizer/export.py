@@ -22,6 +22,17 @@ from training.recognizer.model import PlateRecognizer
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+def source_of(is_default, flag, chosen_for, sweep):
+    """Provenance text of a reader setting exported into the sidecar: a default value was
+    chosen by `sweep` for the model `chosen_for` (models/MODEL_CARD-plate_recognizer.md) and is
+    carried over unvalidated to any other checkpoint; a value given by `flag` is marked as set
+    by hand."""
+    if is_default:
+        return (f"chosen for {chosen_for} (another checkpoint carries it over, not "
+                f"re-validated) on {sweep}")
+    return f"set by {flag} at export, not validated end to end"
+
+
 def unreadable_floor(model, target=0.95):
     """The confidence floor below which a read is reported unreadable: the smallest
     confidence t such that reads at or above t on the real validation split
@@ -111,18 +122,21 @@ def main():
                   "normalisation": "grey / 255"},
         "rectifier_margin": REC_MARGIN,
         "crop_scales": crop_scales,
-        "crop_scales_source": "end-to-end validation scenes (training/synth/val_scenes.py, "
-                              "validation split only): 2026-11-30, read 68.8% with [1.0], "
-                              "73.0% [1.0, 0.92], 73.8% [1.0, 0.88], 74.6% [1.0, 0.92, 0.85], "
-                              "73.6% [1.0, 0.92, 1.06]",
+        "crop_scales_source": source_of(
+            a.crop_scales == ap.get_default("crop_scales"), "--crop-scales",
+            "the first fine-tuning run's interim checkpoint",
+            "end-to-end validation scenes (training/synth/val_scenes.py, validation split "
+            "only): 2026-11-30, read 68.8% with [1.0], 73.0% [1.0, 0.92], 73.8% [1.0, 0.88], "
+            "74.6% [1.0, 0.92, 0.85], 73.6% [1.0, 0.92, 1.06]"),
         "crop_stop_confidence": a.crop_stop_confidence,
-        "crop_stop_confidence_source": "end-to-end validation scenes (training/synth/val_scenes.py, "
-                                       "615 plates of the validation split), sixth fine-tuning "
-                                       "run's model, 2026-12-01: read 73.98% / 48 wrong texts "
-                                       "reading every crop, 73.98% / 48 stopping above 0.99, "
-                                       "74.15% / 48 above 0.95, 74.31% / 47 above 0.9 (rule fixed "
-                                       "before: the lowest stop losing at most 0.2 points and "
-                                       "adding at most 1 wrong text)",
+        "crop_stop_confidence_source": source_of(
+            a.crop_stop_confidence == ap.get_default("crop_stop_confidence"),
+            "--crop-stop-confidence", "the sixth fine-tuning run's model",
+            "end-to-end validation scenes (training/synth/val_scenes.py, 615 plates of the "
+            "validation split), 2026-12-01: read 73.98% / 48 wrong texts reading every crop, "
+            "73.98% / 48 stopping above 0.99, 74.15% / 48 above 0.95, 74.31% / 47 above 0.9 "
+            "(rule fixed before: the lowest stop losing at most 0.2 points and adding at most 1 "
+            "wrong text)"),
         "unreadable_below": floor,
         "unreadable_below_source": floor_note,
         "alphabet": ALPHABET,
