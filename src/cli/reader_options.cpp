@@ -11,9 +11,9 @@ namespace roadwarden::cli {
 
 namespace {
 
-/// A network input's long side, pixels: 0 (the default of the option) or a multiple of 32 in
-/// [128, 2048], as OnnxDetectorOptions::input_long_side takes it; checked here so that a bad
-/// flag gets CLI11's usage error naming it.
+/// A network input's long side, pixels: 0 (the model's size, or off: each option says) or a
+/// multiple of 32 in [128, 2048], as OnnxDetectorOptions::input_long_side takes it; checked
+/// here so that a bad flag gets CLI11's usage error naming it.
 const CLI::Validator kInputSide(
     [](std::string& value) -> std::string {
       int side = -1;
