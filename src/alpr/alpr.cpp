@@ -9,6 +9,11 @@
 
 namespace roadwarden::alpr {
 
+std::string input_side_error(int side) {
+  if (side == 0 || (side >= 128 && side <= 2048 && side % 32 == 0)) return {};
+  return fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}", side);
+}
+
 Alpr::Alpr(std::unique_ptr<PlateDetector> detector, std::unique_ptr<Rectifier> rectifier,
            std::unique_ptr<Recognizer> recognizer, AlprOptions options,
            std::unique_ptr<PlateDetector> zoom_detector)

@@ -80,6 +80,12 @@ struct AlprOptions {
   int detector_input = 0;
 };
 
+/// The check of a network input side, AlprOptions::detector_input or zoom_input: 0 (the
+/// model's size, or off) or a multiple of 32 (the detector's stride multiple) in
+/// [128, 2048]. Returns "" when `side` is valid, else the reason, e.g. "must be 0 or a
+/// multiple of 32 in 128..2048, got 450". The CLI, the site file and make_engine share it.
+[[nodiscard]] std::string input_side_error(int side);
+
 /// Reads the licence plates in one frame. The facade receives its stages and owns them.
 /// Thread safety: read() is const and safe to call concurrently if the stages are (all
 /// stages in roadwarden are).

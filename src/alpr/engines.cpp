@@ -57,9 +57,8 @@ std::unique_ptr<Alpr> make_learned(const AlprOptions& options, fs::path dir) {
   with_floor.formats.calibrated_literals = true;  // candidates come from a CTC beam search
   std::unique_ptr<PlateDetector> zoom;
   if (options.zoom_input != 0) {
-    if (options.zoom_input < 128 || options.zoom_input > 2048 || options.zoom_input % 32 != 0) {
-      throw InvalidInput(fmt::format("zoom_input {} must be 0 or a multiple of 32 in [128, 2048]",
-                                     options.zoom_input));
+    if (const std::string error = input_side_error(options.zoom_input); !error.empty()) {
+      throw InvalidInput("zoom_input: " + error);
     }
     OnnxDetectorOptions zoom_det = det;
     zoom_det.input_long_side = options.zoom_input;

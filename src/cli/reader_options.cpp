@@ -11,19 +11,15 @@ namespace roadwarden::cli {
 
 namespace {
 
-/// A network input's long side, pixels: 0 (the model's size, or off: each option says) or a
-/// multiple of 32 in [128, 2048], as OnnxDetectorOptions::input_long_side takes it; checked
-/// here so that a bad flag gets CLI11's usage error naming it.
+/// A network input's long side (alpr::input_side_error), checked here so that a bad flag
+/// gets CLI11's usage error naming it.
 const CLI::Validator kInputSide(
     [](std::string& value) -> std::string {
-      int side = -1;
       try {
-        side = std::stoi(value);
+        return alpr::input_side_error(std::stoi(value));
       } catch (const std::exception&) {
         return "not a whole number: " + value;
       }
-      if (side == 0 || (side >= 128 && side <= 2048 && side % 32 == 0)) return {};
-      return "must be 0 or a multiple of 32 in 128..2048, got " + value;
     },
     "0 or a multiple of 32 in 128..2048");
 

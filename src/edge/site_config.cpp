@@ -6,10 +6,13 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <toml.hpp>
 
+#include "alpr/alpr.hpp"
 #include "alpr/formats/plate_format.hpp"
 #include "core/errors.hpp"
 #include "edge/toml_table.hpp"
@@ -61,15 +64,12 @@ void read_reader(Table& t, SiteConfig& c, const std::filesystem::path& base) {
   t.number("min_detector_confidence", c.alpr.min_detector_confidence, 0, 1);
   t.number("min_read_confidence", c.alpr.min_read_confidence, 0, 1);
   t.number("min_plate_height", c.alpr.min_plate_height, 1, 1000);
-  t.integer("detector_input", c.alpr.detector_input, 0, 2048);
-  if (c.alpr.detector_input != 0 &&
-      (c.alpr.detector_input < 128 || c.alpr.detector_input % 32 != 0))
-    t.fail("detector_input", fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}",
-                                         c.alpr.detector_input));
-  t.integer("zoom_input", c.alpr.zoom_input, 0, 2048);
-  if (c.alpr.zoom_input != 0 && (c.alpr.zoom_input < 128 || c.alpr.zoom_input % 32 != 0))
-    t.fail("zoom_input", fmt::format("must be 0 or a multiple of 32 in 128..2048, got {}",
-                                     c.alpr.zoom_input));
+  for (const auto& [key, side] : {std::pair<const char*, int*>{"detector_input",
+                                                                 &c.alpr.detector_input},
+                                   {"zoom_input", &c.alpr.zoom_input}}) {
+    t.integer(key, *side, 0, 2048);
+    if (const std::string error = alpr::input_side_error(*side); !error.empty()) t.fail(key, error);
+  }
   t.boolean("require_digit", c.alpr.require_digit);
   t.integer("threads", c.threads, 1, 64);
   t.reject_unknown();

@@ -3,9 +3,11 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "alpr/alpr.hpp"
 #include "core/errors.hpp"
 #include "crypto/crypto.hpp"
 #include "edge/site_config.hpp"
@@ -170,26 +172,26 @@ TEST_F(SiteConfigTest, RejectsUnknownTimeZoneAndCountryNamingTheKey) {
               HasSubstr("reader.country: unknown country"));
 }
 
-TEST_F(SiteConfigTest, DetectorInputIsZeroByDefaultAndAMultipleOf32) {
-  EXPECT_EQ(load_site_config(write(kMinimal)).alpr.detector_input, 0);
-  EXPECT_EQ(load_site_config(write(std::string(kMinimal) + "[reader]\ndetector_input = 960\n"))
-                .alpr.detector_input,
-            960);
-  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\ndetector_input = 1000\n"),
-              HasSubstr("reader.detector_input: must be 0 or a multiple of 32 in 128..2048"));
-  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\ndetector_input = 4096\n"),
-              HasSubstr("reader.detector_input"));
-}
-
-TEST_F(SiteConfigTest, ZoomInputIs448ByDefaultZeroTurnsItOffAndAMultipleOf32) {
-  EXPECT_EQ(load_site_config(write(kMinimal)).alpr.zoom_input, 448);
-  EXPECT_EQ(load_site_config(write(std::string(kMinimal) + "[reader]\nzoom_input = 0\n"))
-                .alpr.zoom_input,
-            0);
-  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\nzoom_input = 450\n"),
-              HasSubstr("reader.zoom_input: must be 0 or a multiple of 32 in 128..2048"));
-  EXPECT_THAT(error_of(std::string(kMinimal) + "[reader]\nzoom_input = 4096\n"),
-              HasSubstr("reader.zoom_input"));
+TEST_F(SiteConfigTest, NetworkInputSidesHaveTheirDefaultsAndAreZeroOrAMultipleOf32) {
+  // detector_input: 0 = the model's 640; zoom_input: 448 by default, 0 = no second look.
+  struct Case {
+    std::string key;
+    int default_side, accepted, odd;
+    int alpr::AlprOptions::*field;
+  };
+  for (const Case& k : {Case{"detector_input", 0, 960, 1000, &alpr::AlprOptions::detector_input},
+                        Case{"zoom_input", 448, 0, 450, &alpr::AlprOptions::zoom_input}}) {
+    SCOPED_TRACE(k.key);
+    const auto with = [&](int side) {
+      return std::string(kMinimal) + fmt::format("[reader]\n{} = {}\n", k.key, side);
+    };
+    EXPECT_EQ(load_site_config(write(kMinimal)).alpr.*k.field, k.default_side);
+    EXPECT_EQ(load_site_config(write(with(k.accepted))).alpr.*k.field, k.accepted);
+    EXPECT_THAT(error_of(with(k.odd)),
+                HasSubstr(fmt::format("reader.{}: must be 0 or a multiple of 32 in 128..2048",
+                                      k.key)));
+    EXPECT_THAT(error_of(with(4096)), HasSubstr("reader." + k.key));
+  }
 }
 
 TEST_F(SiteConfigTest, FolderCamerasReadEverySnapshotWithoutTracking) {
